@@ -1,0 +1,7 @@
+"""`python -m wordvec` runs the command-line interface."""
+
+import sys
+
+from wordvec.cli import main
+
+sys.exit(main())

@@ -1,0 +1,136 @@
+"""The Python entry points: `train()` and the gensim/scikit-learn style estimators."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Callable, Iterable, Sequence
+
+from wordvec.config import TrainConfig
+
+#: engine module for each (engine, model); PPMI has one engine whatever `engine` says.
+_ENGINE_MODULES = {
+    "ppmi": "wordvec.count",
+    ("fast", "cbow"): "wordvec.fast",
+    ("fast", "skipgram"): "wordvec.fast",
+    ("reference", "cbow"): "wordvec.models",
+    ("reference", "skipgram"): "wordvec.models",
+}
+
+
+def engine_module(config: TrainConfig):
+    """The module whose `train(corpus, config, ...)` runs this configuration."""
+    key = "ppmi" if config.model == "ppmi" else (config.engine, config.model)
+    return importlib.import_module(_ENGINE_MODULES[key])
+
+
+def load_training_corpus(source, config: TrainConfig, *, book: bool = False):
+    """Read `source` (path, directory, dataset name or token lists) into an EncodedCorpus."""
+    from wordvec import corpus as corpus_mod
+
+    if isinstance(source, corpus_mod.EncodedCorpus):
+        return source
+    if book:
+        return corpus_mod.book_corpus(source)
+    if isinstance(source, (str, os.PathLike)):
+        return corpus_mod.load_corpus(
+            source, min_count=config.min_count, max_size=config.max_vocab, lowercase=config.lowercase
+        )
+    return _corpus_from_token_lists(source, config)
+
+
+def _corpus_from_token_lists(sentences: Iterable[Sequence[str]], config: TrainConfig):
+    """Encode in-memory token lists (gensim's `sentences`) through the same reader as files."""
+    import tempfile
+
+    from wordvec import corpus as corpus_mod
+
+    with tempfile.TemporaryDirectory(prefix="wordvec-") as tmp:
+        path = os.path.join(tmp, "sentences.txt")
+        with open(path, "w", encoding="utf-8") as handle:
+            for sentence in sentences:
+                if isinstance(sentence, str):
+                    raise TypeError("sentences must be lists of tokens, not strings")
+                handle.write(" ".join(sentence))
+                handle.write("\n")
+        return corpus_mod.load_corpus(
+            path, min_count=config.min_count, max_size=config.max_vocab, lowercase=config.lowercase
+        )
+
+
+def train(
+    source,
+    config: TrainConfig | None = None,
+    *,
+    progress: bool = False,
+    callbacks: Sequence[Callable] = (),
+    book: bool = False,
+    **options,
+):
+    """Train word vectors on `source` and return KeyedVectors.
+
+    `source` is a file, a directory, a dataset name (`"ptb"`, `"ptb:valid"`), an EncodedCorpus, or an
+    iterable of token lists. Options are TrainConfig fields (`model`, `engine`, `dim`, ...).
+    `book=True` reads the corpus as the book does (`<eos>` tokens, one flat sequence).
+    """
+    if config is None:
+        config = TrainConfig(**options)
+    elif options:
+        raise TypeError("pass either a TrainConfig or keyword options, not both")
+    corpus = load_training_corpus(source, config, book=book)
+    return engine_module(config).train(corpus, config, progress=progress, callbacks=callbacks)
+
+
+class _Estimator:
+    """fit(corpus) -> self, then `.wv` holds the KeyedVectors (as in gensim)."""
+
+    _model: str = "skipgram"
+
+    def __init__(self, **options) -> None:
+        self.config = TrainConfig(model=self._model, **options)
+        self.wv = None
+
+    def fit(self, corpus, *, progress: bool = False, callbacks: Iterable[Callable] = ()) -> "_Estimator":
+        self.wv = train(corpus, self.config, progress=progress, callbacks=tuple(callbacks))
+        return self
+
+    def __repr__(self) -> str:
+        c = self.config
+        return f"{type(self).__name__}(model={c.model!r}, engine={c.engine!r}, dim={c.dim}, window={c.window})"
+
+
+class Word2Vec(_Estimator):
+    """word2vec estimator: `Word2Vec(model="cbow", dim=100).fit("ptb").wv.most_similar("you")`.
+
+    gensim's names are accepted too: vector_size, sg, workers, alpha (the learning rate), hs.
+    """
+
+    def __init__(
+        self,
+        model: str = "skipgram",
+        *,
+        vector_size: int | None = None,
+        sg: int | None = None,
+        workers: int | None = None,
+        hs: int | None = None,
+        alpha: float | None = None,
+        **options,
+    ) -> None:
+        if vector_size is not None:
+            options["dim"] = vector_size
+        if sg is not None:
+            model = "skipgram" if sg else "cbow"
+        if workers is not None:
+            options["threads"] = workers
+        if hs:
+            options["loss"] = "hs"
+        if alpha is not None:  # gensim's alpha is the learning rate
+            options["lr"] = alpha
+        self._model = model
+        super().__init__(**options)
+
+
+class PPMI(_Estimator):
+    """Count-based vectors: co-occurrence counts, PPMI, truncated SVD (the book's chapter 2)."""
+
+    _model = "ppmi"

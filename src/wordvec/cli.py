@@ -1,0 +1,450 @@
+"""The `wordvec` command: train, query, evaluate, convert, plot.
+
+Results go to stdout, progress to stderr. Every error a user can cause ends in one line on stderr
+and exit status 1 (bad data or words) or 2 (bad usage), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from wordvec import __version__
+from wordvec.config import ENGINES, LOSSES, MODELS, OPTIMIZERS, TrainConfig
+from wordvec.errors import WordvecError
+
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Wrong command-line usage (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line instead of usage + error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _nonneg_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------- train
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train vectors on a corpus (file, directory, or dataset name)")
+    p.add_argument("corpus", nargs="?", help="text file (.gz/.bz2/.xz too), directory, or 'ptb', 'ptb:valid'")
+    p.add_argument("--out", "-o", help="output vectors: .txt/.vec word2vec text, .bin word2vec binary, else native")
+    p.add_argument("--model", choices=MODELS, default="skipgram")
+    p.add_argument("--engine", choices=ENGINES, default="fast")
+    p.add_argument("--loss", choices=LOSSES, default="ns", help="ns: negative sampling, hs: hierarchical softmax")
+    p.add_argument("--dim", type=_positive_int, default=100)
+    p.add_argument("--window", type=_positive_int, default=None, help="default 5 (2 for ppmi)")
+    p.add_argument("--negative", type=int, default=5)
+    p.add_argument("--min-count", type=_positive_int, default=5)
+    p.add_argument("--max-vocab", type=_positive_int, default=None)
+    p.add_argument("--sample", type=_nonneg_float, default=1e-3, help="subsampling threshold (0: off)")
+    p.add_argument("--epochs", type=_positive_int, default=5)
+    p.add_argument("--lr", type=float, default=None, help="starting learning rate (default by model/engine)")
+    p.add_argument("--threads", type=_positive_int, default=os.cpu_count() or 1)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--batch-size", type=_positive_int, default=100, help="reference engine")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="reference engine")
+    p.add_argument("--alpha", type=float, default=0.75, help="PPMI context-distribution smoothing (1.0: the book)")
+    p.add_argument("--lowercase", action="store_true")
+    p.add_argument("--book", action="store_true",
+                   help="read the corpus as the book does: <eos> per line end, one flat sequence, min-count 1")
+    p.add_argument("--history", help="also write the loss history as JSON here (for plot-loss)")
+    p.add_argument("--checkpoint", help="directory for checkpoints (resumable with --resume)")
+    p.add_argument("--checkpoint-every", type=_positive_int, default=None,
+                   help="words between checkpoints (default: each epoch)")
+    p.add_argument("--resume", help="continue the run saved in this checkpoint directory")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+
+def _config_from_args(args) -> TrainConfig:
+    window = args.window if args.window is not None else (2 if args.model == "ppmi" else 5)
+    return TrainConfig(
+        model=args.model, engine=args.engine, loss=args.loss, dim=args.dim, window=window,
+        negative=args.negative, min_count=1 if args.book else args.min_count, max_vocab=args.max_vocab,
+        sample=args.sample, epochs=args.epochs, lr=args.lr, threads=args.threads, seed=args.seed,
+        batch_size=args.batch_size, optimizer=args.optimizer, alpha=args.alpha, lowercase=args.lowercase,
+    )
+
+
+def cmd_train(args) -> int:
+    from wordvec import api
+
+    if args.resume:
+        from wordvec import checkpoint
+
+        return checkpoint.resume_cli(args)
+    if not args.corpus:
+        raise UsageError("wordvec train: a CORPUS is required (or --resume DIR)")
+    if not args.out:
+        raise UsageError("wordvec train: --out PATH is required")
+    try:
+        config = _config_from_args(args)
+    except ValueError as exc:
+        raise UsageError(f"wordvec train: {exc}") from None
+    _check_writable(args.out)
+    start = time.perf_counter()
+    corpus = api.load_training_corpus(args.corpus, config, book=args.book)
+    read_s = time.perf_counter() - start
+    if args.checkpoint:
+        from wordvec import checkpoint
+
+        kv = checkpoint.train_with_checkpoints(
+            corpus, config, args.checkpoint, every=args.checkpoint_every, progress=not args.quiet
+        )
+    else:
+        kv = api.engine_module(config).train(corpus, config, progress=not args.quiet)
+    kv.metadata.setdefault("corpus", str(args.corpus))
+    kv.save(args.out)
+    if args.history:
+        _write_history(kv, args.history)
+    total_s = time.perf_counter() - start
+    words = len(corpus)
+    label = config.model if config.model == "ppmi" else f"{config.model} ({config.engine} engine, {config.loss})"
+    print(
+        f"trained {label} on {words:,} words, {len(kv):,}-word vocabulary, dim {kv.vector_size}, "
+        f"in {total_s:.1f} s (reading {read_s:.1f} s) -> {args.out}"
+    )
+    return 0
+
+
+def _check_writable(path: str) -> None:
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise WordvecError(f"cannot write {path}: folder {parent} does not exist")
+
+
+def _write_history(kv, path: str) -> None:
+    from wordvec.fileio import atomic_write
+
+    history = kv.metadata.get("loss_history") or {}
+    with atomic_write(path, "w") as handle:
+        json.dump(history, handle)
+
+
+# -------------------------------------------------------------------------------------- queries
+
+
+def _load(path: str):
+    from wordvec.vectors import KeyedVectors
+
+    if not Path(path).exists():
+        raise WordvecError(f"no such vector file: {path}")
+    return KeyedVectors.load(path)
+
+
+def _print_pairs(pairs, as_json: bool, key: str = "word") -> None:
+    if as_json:
+        print(json.dumps([{key: w, "score": round(float(s), 6)} for w, s in pairs]))
+        return
+    width = max((len(w) for w, _ in pairs), default=4)
+    for word, score in pairs:
+        print(f"{word:<{width}}  {score:.4f}")
+
+
+def _add_similar(sub) -> None:
+    p = sub.add_parser("similar", help="nearest neighbours of a word")
+    p.add_argument("vectors")
+    p.add_argument("word", nargs="+", help="one word (several: neighbours of their sum)")
+    p.add_argument("-n", "--topn", type=_positive_int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_similar)
+
+
+def cmd_similar(args) -> int:
+    kv = _load(args.vectors)
+    _print_pairs(kv.most_similar(positive=args.word, topn=args.topn), args.json)
+    return 0
+
+
+def _add_analogy(sub) -> None:
+    p = sub.add_parser("analogy", help="A is to B as C is to ?")
+    p.add_argument("vectors")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("c")
+    p.add_argument("-n", "--topn", type=_positive_int, default=5)
+    p.add_argument("--method", choices=("add", "mul"), default="add", help="3CosAdd or 3CosMul")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_analogy)
+
+
+def cmd_analogy(args) -> int:
+    kv = _load(args.vectors)
+    _print_pairs(kv.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method), args.json)
+    return 0
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="analogy accuracy and word-pair correlations")
+    p.add_argument("vectors")
+    p.add_argument("--analogies", help="Google-format analogy file (questions-words.txt)")
+    p.add_argument("--pairs", nargs="+", default=[], help="word-pair files (word1 word2 score)")
+    p.add_argument("--restrict-vocab", type=_positive_int, default=300000)
+    p.add_argument("--case-sensitive", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args) -> int:
+    from wordvec import evaluate
+
+    if not args.analogies and not args.pairs:
+        raise UsageError("wordvec evaluate: give --analogies FILE and/or --pairs FILE ...")
+    for path in [args.analogies, *args.pairs]:
+        if path and not Path(path).is_file():
+            raise WordvecError(f"no such evaluation file: {path}")
+    kv = _load(args.vectors)
+    result: dict = {}
+    case_insensitive = not args.case_sensitive
+    if args.analogies:
+        result["analogy"] = evaluate.evaluate_analogies(
+            kv, args.analogies, restrict_vocab=args.restrict_vocab, case_insensitive=case_insensitive
+        ).to_dict()
+    if args.pairs:
+        result["pairs"] = {
+            Path(path).name: evaluate.evaluate_word_pairs(
+                kv, path, restrict_vocab=args.restrict_vocab, case_insensitive=case_insensitive
+            ).to_dict()
+            for path in args.pairs
+        }
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    if "analogy" in result:
+        a = result["analogy"]
+        print(f"analogies: accuracy {a['accuracy']:.4f} ({a['correct']}/{a['total']}, {a['skipped']} skipped)")
+        for section in a["sections"]:
+            print(f"  {section['section']:<30} {section['accuracy']:.4f} ({section['correct']}/{section['total']})")
+    for name, p in result.get("pairs", {}).items():
+        print(f"{name}: spearman {p['spearman']:.4f}, pearson {p['pearson']:.4f} "
+              f"({p['pairs']} pairs, {p['skipped']} skipped)")
+    return 0
+
+
+def _add_convert(sub) -> None:
+    p = sub.add_parser("convert", help="convert between vector formats (by extension)")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.set_defaults(func=cmd_convert)
+
+
+def cmd_convert(args) -> int:
+    kv = _load(args.input)
+    _check_writable(args.output)
+    kv.save(args.output)
+    print(f"wrote {len(kv):,} vectors of dim {kv.vector_size} -> {args.output}")
+    return 0
+
+
+def _add_info(sub) -> None:
+    p = sub.add_parser("info", help="describe a vector file")
+    p.add_argument("vectors")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+
+def cmd_info(args) -> int:
+    import numpy as np
+
+    kv = _load(args.vectors)
+    norms = np.linalg.norm(kv.vectors, axis=1) if len(kv) else np.zeros(1)
+    info = {
+        "path": args.vectors,
+        "words": len(kv),
+        "dim": kv.vector_size,
+        "first_words": list(kv.index_to_key[:10]),
+        "norm_mean": float(norms.mean()),
+        "metadata": kv.metadata or {},
+    }
+    if args.json:
+        print(json.dumps(info))
+        return 0
+    print(f"{args.vectors}: {info['words']:,} words x {info['dim']} dims, mean norm {info['norm_mean']:.3f}")
+    print(f"first words: {' '.join(info['first_words'])}")
+    config = info["metadata"].get("config")
+    if config:
+        keys = ("model", "engine", "loss", "dim", "window", "negative", "min_count", "sample", "epochs")
+        print("trained with: " + ", ".join(f"{k}={config[k]}" for k in keys if k in config))
+    for key in ("wordvec_version", "corpus"):
+        if key in info["metadata"]:
+            print(f"{key}: {info['metadata'][key]}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------- interactive
+
+
+def _add_query(sub) -> None:
+    p = sub.add_parser("query", help="interactive prompt: a word -> neighbours, 'a b c' -> analogy")
+    p.add_argument("vectors")
+    p.add_argument("-n", "--topn", type=_positive_int, default=10)
+    p.set_defaults(func=cmd_query)
+
+
+def cmd_query(args) -> int:
+    kv = _load(args.vectors)
+    interactive = sys.stdin.isatty()
+    print(
+        f"{len(kv):,} words loaded. A word: its neighbours; 'a b c': a is to b as c is to ?; "
+        "'a b': similarity; Ctrl-D or EXIT quits.",
+        file=sys.stderr,
+    )
+    from wordvec.errors import UnknownWordError
+
+    while True:
+        if interactive:
+            print("query> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        words = line.split()
+        if not words:
+            continue
+        if words[0] in ("EXIT", ":q", "quit"):
+            break
+        try:
+            if len(words) == 2:
+                print(f"similarity({words[0]}, {words[1]}) = {kv.similarity(words[0], words[1]):.4f}")
+            elif len(words) == 3:
+                print(f"{words[0]} : {words[1]} = {words[2]} : ?")
+                _print_pairs(kv.analogy(*words, topn=args.topn), False)
+            else:
+                _print_pairs(kv.most_similar(positive=words, topn=args.topn), False)
+        except UnknownWordError as exc:
+            print(f"unknown: {', '.join(exc.words)}")
+        print(flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- plots
+
+
+def _add_plots(sub) -> None:
+    p = sub.add_parser("plot", help="2-D map of words (and their neighbours) to PNG or SVG")
+    p.add_argument("vectors")
+    p.add_argument("words", nargs="+")
+    p.add_argument("--out", "-o", required=True, help="image file (.png or .svg)")
+    p.add_argument("--neighbours", type=int, default=0, help="also plot each word's top-N neighbours")
+    p.add_argument("--method", choices=("pca", "svd"), default="pca")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("plot-loss", help="loss curve of a run (native vectors, history JSON or checkpoint dir)")
+    p.add_argument("run")
+    p.add_argument("--out", "-o", required=True, help="image file (.png or .svg)")
+    p.set_defaults(func=cmd_plot_loss)
+
+
+def _image_path(path: str) -> str:
+    if Path(path).suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--out must end in .png or .svg, got {path}")
+    _check_writable(path)
+    return path
+
+
+def cmd_plot(args) -> int:
+    from wordvec import plots
+
+    out = _image_path(args.out)
+    kv = _load(args.vectors)
+    plots.plot_words(kv, args.words, out, neighbours=args.neighbours, method=args.method)
+    print(f"wrote {out}")
+    return 0
+
+
+def _load_history(run: str) -> dict:
+    path = Path(run)
+    if path.is_dir():
+        path = path / "history.json"
+        if not path.is_file():
+            raise WordvecError(f"{run} holds no history.json (not a checkpoint directory?)")
+    if not path.exists():
+        raise WordvecError(f"no such run: {run}")
+    if path.suffix == ".json":
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise WordvecError(f"{path}: not a JSON loss history ({exc})") from None
+    history = (_load(str(path)).metadata or {}).get("loss_history")
+    if not history:
+        raise WordvecError(f"{run} has no saved loss history (train with --history or a native --out)")
+    return history
+
+
+def cmd_plot_loss(args) -> int:
+    from wordvec import plots
+
+    out = _image_path(args.out)
+    plots.plot_loss(_load_history(args.run), out)
+    print(f"wrote {out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="wordvec", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"wordvec {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_train, _add_similar, _add_analogy, _add_evaluate, _add_convert, _add_info,
+                _add_query, _add_plots):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.func(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WordvecError as exc:
+        print(f"wordvec: error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        print("wordvec: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `wordvec similar ... | head`
+        sys.stderr.close()
+        return 0
+    except MemoryError:
+        print("wordvec: error: out of memory", file=sys.stderr)
+        return EXIT_DATA
+    except OSError as exc:  # unreadable/unwritable paths, full disk
+        print(f"wordvec: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())
