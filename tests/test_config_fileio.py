@@ -1,0 +1,45 @@
+"""TrainConfig validation and atomic writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from wordvec.config import TrainConfig
+from wordvec.fileio import atomic_write
+
+
+def test_defaults_follow_the_c_tool():
+    assert TrainConfig(model="skipgram").learning_rate == 0.025
+    assert TrainConfig(model="cbow").learning_rate == 0.05
+    assert TrainConfig(model="cbow", engine="reference").learning_rate == 0.001
+    assert TrainConfig(lr=0.1).learning_rate == 0.1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"model": "glove"}, {"engine": "gpu"}, {"dim": 0}, {"window": -1}, {"sample": -1.0}, {"lr": 0.0},
+     {"loss": "nce"}, {"negative": 0}, {"epochs": 0}, {"max_vocab": 0}],
+)
+def test_invalid_options_raise_one_line_value_errors(options):
+    with pytest.raises(ValueError) as info:
+        TrainConfig(**options)
+    assert "\n" not in str(info.value)
+
+
+def test_config_round_trips_through_a_dict():
+    config = TrainConfig(model="cbow", dim=32, lr=0.01, threads=1)
+    assert TrainConfig.from_dict({**config.to_dict(), "unknown_future_key": 1}) == config
+
+
+def test_atomic_write_replaces_only_on_success(tmp_path):
+    path = tmp_path / "file.txt"
+    path.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(path, "w") as handle:
+            handle.write("half")
+            raise RuntimeError("boom")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+    with atomic_write(path, "w") as handle:
+        handle.write("new")
+    assert path.read_text() == "new"
