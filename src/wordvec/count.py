@@ -1,0 +1,286 @@
+"""Count-based word vectors: sparse co-occurrence counts -> PPMI -> truncated SVD.
+
+This is the engine of the book's chapter 2 built to scale: counts are accumulated chunk by chunk
+into a `scipy.sparse` matrix (never a dense V x V array), PPMI is computed on the nonzeros only,
+and the SVD is truncated (randomized, seeded; or ARPACK). With the book's settings (window 2,
+alpha 1.0, eigen_weight 0) it reproduces the book's `create_co_matrix`, `ppmi` and `U[:, :dim]`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+from wordvec.errors import TrainingError
+from wordvec.progress import progress_bar
+
+__all__ = [
+    "cooccurrence",
+    "ppmi",
+    "truncated_svd",
+    "embed",
+    "train",
+]
+
+WEIGHTINGS = ("uniform", "harmonic")
+SVD_METHODS = ("randomized", "arpack", "dense")
+
+# Pairs per chunk: bounds the temporary arrays (about 16 bytes a pair) whatever the corpus size.
+_CHUNK_PAIRS = 8_000_000
+
+
+def _check_ids(ids: np.ndarray, offsets: np.ndarray | None, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError("ids must be a 1-D integer array")
+    if offsets is None:
+        offsets = np.array([0, len(ids)], dtype=np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids):
+        raise ValueError("offsets must start at 0 and end at len(ids)")
+    if np.any(np.diff(offsets) < 0):
+        raise ValueError("offsets must be non-decreasing")
+    if len(ids) and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(f"ids must lie in [0, {vocab_size})")
+    return ids, offsets
+
+
+def cooccurrence(
+    ids: np.ndarray,
+    vocab_size: int,
+    window: int,
+    *,
+    offsets: np.ndarray | None = None,
+    weighting: str = "uniform",
+    progress: bool = False,
+) -> sp.csr_matrix:
+    """Symmetric co-occurrence counts as a CSR matrix (float64, shape V x V).
+
+    `C[w, c]` sums, over every occurrence of `w`, the weight of each `c` at distance 1..`window`
+    on either side within the same sentence (`offsets` as in `EncodedCorpus`; None = one sentence,
+    the book's mode). Weight is 1 ("uniform", the book's) or 1/d ("harmonic", GloVe's). Each pair
+    at distance d is counted from both ends, so the matrix is symmetric, as the book's.
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
+    ids, offsets = _check_ids(ids, offsets, vocab_size)
+    n = len(ids)
+    V = int(vocab_size)
+    idx_dtype = np.int32 if V < 2**31 else np.int64
+    ids = ids.astype(idx_dtype, copy=False)
+    chunk = max(1, _CHUNK_PAIRS // window)
+    total = sp.csr_matrix((V, V), dtype=np.float64)
+    bar = progress_bar(n, "co-occurrence", enabled=progress)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        pos = np.arange(start, stop, dtype=np.int64)
+        # tokens left in each position's sentence, counting itself
+        sent = np.searchsorted(offsets, pos, side="right") - 1
+        remaining = offsets[sent + 1] - pos
+        rows, cols, weights = [], [], []
+        for d in range(1, window + 1):
+            keep = np.flatnonzero(remaining > d)
+            if keep.size == 0:
+                break
+            src = keep + start
+            rows.append(ids[src])
+            cols.append(ids[src + d])
+            if weighting == "harmonic":
+                weights.append(np.full(keep.size, 1.0 / d))
+        if rows:
+            r = np.concatenate(rows)
+            c = np.concatenate(cols)
+            w = np.concatenate(weights) if weights else np.ones(r.size)
+            # COO -> CSR sums duplicate (row, col) entries in linear time per row
+            total = total + sp.csr_matrix((w, (r, c)), shape=(V, V))
+        bar.update(stop - start)
+    bar.close()
+    counts = (total + total.T).tocsr()
+    counts.sum_duplicates()
+    counts.sort_indices()
+    return counts
+
+
+def ppmi(counts: sp.spmatrix | np.ndarray, alpha: float = 0.75, *, shift: float = 0.0) -> sp.csr_matrix:
+    """Positive pointwise mutual information (log base 2) of a co-occurrence matrix, sparse.
+
+    `PMI(w, c) = log2(C_wc * Z / (S_w * S_c**alpha))` with `S_w` the row sums, `S_c` the column
+    sums and `Z = sum_c S_c**alpha`; alpha < 1 smooths the context distribution (Levy et al. 2015)
+    so rare contexts get less inflated scores. alpha = 1 is the book's `ppmi(C)`:
+    `log2(C_ij * N / (S_i * S_j))`. Entries below `shift` (log2 of k, shifted PPMI) are dropped,
+    the rest are lowered by `shift`; only nonzeros of `counts` are ever computed.
+    """
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0, got {alpha}")
+    if shift < 0:
+        raise ValueError(f"shift must be >= 0, got {shift}")
+    C = sp.csr_matrix(counts, dtype=np.float64)
+    C.sum_duplicates()
+    C.eliminate_zeros()
+    if C.nnz and C.data.min() < 0:
+        raise ValueError("co-occurrence counts must be non-negative")
+    row_sums = np.asarray(C.sum(axis=1)).ravel()
+    ctx = np.asarray(C.sum(axis=0)).ravel() ** alpha
+    log_z = np.log2(ctx.sum()) if C.nnz else 0.0
+    rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    with np.errstate(divide="ignore"):
+        pmi = np.log2(C.data) + log_z - np.log2(row_sums[rows]) - np.log2(ctx[C.indices])
+    pmi -= shift
+    keep = pmi > 0
+    out = sp.csr_matrix((pmi[keep].astype(np.float32), C.indices[keep], _keep_indptr(C.indptr, keep)), shape=C.shape)
+    return out
+
+
+def _keep_indptr(indptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Row pointers after filtering a CSR matrix's nonzeros with the boolean mask `keep`."""
+    kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    return kept[indptr]
+
+
+def _flip_signs(U: np.ndarray, Vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Make each component's largest |U| entry positive, so results do not depend on the solver."""
+    if U.shape[1] == 0:
+        return U, Vt
+    pivots = np.abs(U).argmax(axis=0)
+    signs = np.sign(U[pivots, np.arange(U.shape[1])])
+    signs[signs == 0] = 1
+    return U * signs, Vt * signs[:, None]
+
+
+def truncated_svd(
+    matrix: sp.spmatrix | np.ndarray,
+    k: int,
+    *,
+    method: str = "randomized",
+    n_iter: int = 5,
+    oversamples: int = 20,
+    seed: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The top-`k` singular triplets `(U, S, Vt)` of a sparse or dense matrix, S descending.
+
+    "randomized" is Halko, Martinsson & Tropp's range finder with `n_iter` QR-normalised power
+    iterations (seeded, fast and accurate for the decaying spectra of PPMI); "arpack" uses
+    `scipy.sparse.linalg.svds`; "dense" is numpy's full SVD (small matrices). Signs are fixed so
+    the largest entry of each left vector is positive.
+    """
+    if method not in SVD_METHODS:
+        raise ValueError(f"method must be one of {', '.join(SVD_METHODS)}, got {method!r}")
+    m, n = matrix.shape
+    if not 1 <= k <= min(m, n):
+        raise ValueError(f"k must be in [1, {min(m, n)}] for a {m} x {n} matrix, got {k}")
+    if method == "dense" or (method == "arpack" and k >= min(m, n)):
+        dense = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
+        U, S, Vt = np.linalg.svd(dense.astype(np.float64), full_matrices=False)
+        U, S, Vt = U[:, :k], S[:k], Vt[:k]
+    elif method == "arpack":
+        from scipy.sparse.linalg import svds
+
+        A = sp.csr_matrix(matrix, dtype=np.float64) if sp.issparse(matrix) else np.asarray(matrix, np.float64)
+        v0 = np.random.default_rng(seed).uniform(-1, 1, min(m, n))
+        U, S, Vt = svds(A, k=k, solver="arpack", v0=v0)
+        order = np.argsort(S)[::-1]
+        U, S, Vt = U[:, order], S[order], Vt[order]
+    else:
+        U, S, Vt = _randomized_svd(matrix, k, n_iter=n_iter, oversamples=oversamples, seed=seed)
+    U, Vt = _flip_signs(U, Vt)
+    return U, S, Vt
+
+
+def _randomized_svd(matrix, k: int, *, n_iter: int, oversamples: int, seed: int):
+    m, n = matrix.shape
+    A = sp.csr_matrix(matrix, dtype=np.float64) if sp.issparse(matrix) else np.asarray(matrix, np.float64)
+    AT = A.T.tocsr() if sp.issparse(A) else A.T
+    width = min(k + max(oversamples, 0), min(m, n))
+    rng = np.random.default_rng(seed)
+    Q = np.linalg.qr(A @ rng.standard_normal((n, width)))[0]
+    for _ in range(n_iter):
+        Q = np.linalg.qr(AT @ Q)[0]
+        Q = np.linalg.qr(A @ Q)[0]
+    B = np.asarray(AT @ Q).T  # (width, n) = Q^T A
+    Ub, S, Vt = np.linalg.svd(B, full_matrices=False)
+    return np.asarray(Q @ Ub[:, :k]), S[:k], Vt[:k]
+
+
+def embed(
+    ids: np.ndarray,
+    vocab_size: int,
+    *,
+    offsets: np.ndarray | None = None,
+    window: int = 2,
+    dim: int = 100,
+    alpha: float = 0.75,
+    eigen_weight: float = 0.5,
+    weighting: str = "uniform",
+    shift: float = 0.0,
+    svd: str = "randomized",
+    seed: int = 1,
+    progress: bool = False,
+    timings: dict | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Word vectors `U * S**eigen_weight` (float32, V x dim) and the singular values S.
+
+    The whole pipeline as plain arrays (no vocabulary needed): counts, PPMI, truncated SVD.
+    `timings`, if given, receives the seconds spent in each stage.
+    """
+    if dim > vocab_size:
+        raise TrainingError(f"dim ({dim}) must not exceed the vocabulary size ({vocab_size}) for PPMI/SVD")
+    clock = time.perf_counter()
+    counts = cooccurrence(ids, vocab_size, window, offsets=offsets, weighting=weighting, progress=progress)
+    t_count = time.perf_counter()
+    M = ppmi(counts, alpha, shift=shift)
+    t_ppmi = time.perf_counter()
+    if M.nnz == 0:
+        raise TrainingError("the PPMI matrix is empty: the corpus has no word pairs within the window")
+    U, S, _ = truncated_svd(M, min(dim, min(M.shape)), method=svd, seed=seed)
+    vectors = (U * S**eigen_weight).astype(np.float32)
+    t_svd = time.perf_counter()
+    if not np.isfinite(vectors).all():
+        raise TrainingError("the SVD produced non-finite vectors")
+    if timings is not None:
+        timings.update(
+            count_s=t_count - clock,
+            ppmi_s=t_ppmi - t_count,
+            svd_s=t_svd - t_ppmi,
+            nnz_counts=int(counts.nnz),
+            nnz_ppmi=int(M.nnz),
+        )
+    return vectors, S
+
+
+def train(corpus: Any, config: Any, *, progress: bool = True, callbacks: Iterable[Callable] = ()) -> Any:
+    """Train PPMI/SVD vectors on an `EncodedCorpus` with a `TrainConfig` -> `KeyedVectors`.
+
+    Reads `window`, `dim`, `alpha`, `eigen_weight` and `seed` from the config; sentences are taken
+    from `corpus.offsets` (windows never cross them). `callbacks` is accepted for the common engine
+    signature; this engine has no epochs, so none are called. The metadata records the config,
+    the stage timings (seconds) and the leading singular values.
+    """
+    from wordvec.vectors import KeyedVectors
+
+    vocab = corpus.vocab
+    V = len(vocab)
+    timings: dict = {}
+    vectors, S = embed(
+        corpus.ids,
+        V,
+        offsets=corpus.offsets,
+        window=config.window,
+        dim=config.dim,
+        alpha=config.alpha,
+        eigen_weight=config.eigen_weight,
+        seed=config.seed,
+        progress=progress,
+        timings=timings,
+    )
+    metadata = {
+        "config": config.to_dict(),
+        "engine": "count",
+        "timings": {k: round(v, 4) if isinstance(v, float) else v for k, v in timings.items()},
+        "singular_values": [float(s) for s in S[:10]],
+    }
+    return KeyedVectors(vectors, list(vocab.index_to_key), counts=getattr(vocab, "counts", None), metadata=metadata)
