@@ -1,0 +1,491 @@
+"""Corpus reading, vocabulary and id encoding (text -> `Vocabulary` -> `EncodedCorpus`).
+
+Text is streamed in large byte chunks through the Numba kernels of `wordvec.tokenize`: one sentence
+per line, words separated by ASCII whitespace (NUL counts as whitespace). Only the distinct words
+are ever decoded to Python strings (once, which is also where invalid UTF-8 is caught), so a corpus
+of hundreds of millions of words needs about 4 bytes per word plus the vocabulary.
+"""
+
+from __future__ import annotations
+
+import bisect
+import bz2
+import gzip
+import io
+import lzma
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable, Iterator, Sequence, Union
+
+import numpy as np
+
+from wordvec import datasets
+from wordvec import tokenize as tk
+from wordvec.errors import CorpusError
+
+ORDERS = ("frequency", "first_seen")
+ERRORS = ("strict", "replace")
+CHUNK_BYTES = 1 << 24  # 16 MiB per read
+
+Source = Union[str, os.PathLike, Iterable[Sequence[str]]]
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass
+class _Input:
+    """One stream of the corpus: a file (possibly compressed) or an in-memory iterable."""
+
+    label: str
+    path: Path | None = None
+    sentences: Iterable[Sequence[str]] | None = None
+
+    def size_hint(self) -> int:
+        if self.path is None:
+            return 1 << 20
+        size = self.path.stat().st_size
+        return size * 4 if self.path.suffix.lower() in _OPENERS else size
+
+    def open(self) -> IO[bytes]:
+        if self.path is None:
+            return _SentenceStream(self.sentences)
+        opener = _OPENERS.get(self.path.suffix.lower())
+        try:
+            return opener(self.path, "rb") if opener else open(self.path, "rb", buffering=0)
+        except OSError as exc:
+            raise CorpusError(f"cannot read corpus {self.label}: {exc.strerror or exc}") from None
+
+
+class _SentenceStream(io.RawIOBase):
+    """Bytes of an iterable of token lists: tokens joined by spaces, one sentence per line."""
+
+    def __init__(self, sentences: Iterable[Sequence[str]]):
+        self._lines = iter(sentences)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, out) -> int:
+        view = memoryview(out).cast("B")
+        while len(self._pending) < len(view):
+            batch = []
+            size = 0
+            for sentence in self._lines:
+                if isinstance(sentence, (str, bytes)):
+                    raise CorpusError("sentences must be sequences of words, not strings")
+                line = " ".join(sentence).encode("utf-8", "surrogatepass") + b"\n"
+                batch.append(line)
+                size += len(line)
+                if size >= len(view):
+                    break
+            if not batch:
+                break
+            self._pending += b"".join(batch)
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def resolve_inputs(source: Source) -> list[_Input]:
+    """The streams a source stands for: a file, a directory (sorted, recursive), a dataset name
+    (`ptb`, `ptb:valid`, ...), or an iterable of token lists."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(os.path.expanduser(os.fspath(source)))
+        if not path.exists() and isinstance(source, str) and datasets.is_dataset_name(source):
+            name, split = datasets.parse_dataset_name(source)
+            path = datasets.dataset_path(name, split)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not files:
+                raise CorpusError(f"corpus directory {path} holds no files")
+            return [_Input(str(p), p) for p in files]
+        if not path.exists():
+            raise CorpusError(f"corpus not found: {path}")
+        return [_Input(str(path), path)]
+    if isinstance(source, bytes):
+        raise CorpusError("corpus source must be a path, a dataset name or an iterable of sentences")
+    try:
+        iter(source)
+    except TypeError:
+        raise CorpusError(f"cannot read a corpus from {type(source).__name__}") from None
+    return [_Input("<sentences>", sentences=source)]
+
+
+def _describe(inputs: list[_Input]) -> str:
+    if len(inputs) == 1:
+        return inputs[0].label
+    return f"{Path(inputs[0].label).parent} ({len(inputs)} files)"
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+class _Scan:
+    """Hash table, bytes pool, counts and (optionally) provisional ids of one pass over a corpus."""
+
+    def __init__(self, emit: bool, eos_token: str | None, size_hint: int):
+        self.emit = emit
+        eos = (eos_token or "").encode("utf-8")
+        if any(tk.BYTE_CLASS[b] != tk.WORD for b in eos):
+            raise ValueError(f"eos_token must not contain whitespace, got {eos_token!r}")
+        self.eos = np.array(bytearray(eos), dtype=np.uint8)
+        self.table = np.full(1 << 16, -1, dtype=np.int32)
+        n = 1 << 14
+        self.ent_hash = np.empty(n, np.uint64)
+        self.ent_start = np.empty(n, np.int64)
+        self.ent_len = np.empty(n, np.int32)
+        self.ent_count = np.empty(n, np.int64)
+        self.ent_byte = np.empty(n, np.int64)
+        self.pool = np.empty(1 << 18, np.uint8)
+        self.ids = np.empty(max(size_hint // 5, 1024) if emit else 0, np.int32)
+        self.offsets = np.zeros(1024 if emit else 1, np.int64)
+        self.state = np.zeros(tk.STATE_SIZE, np.int64)
+        self.state[tk.ST_OFFSETS] = 1  # offsets[0] = 0
+        self.file_first_entry: list[int] = []
+        self.labels: list[str] = []
+
+    # -- growth
+    def _grow(self, status: int, need: int) -> None:
+        st = self.state
+        if status == tk.GROW_IDS:
+            self.ids = _grown(self.ids, len(self.ids) + len(self.ids) // 2 + 1024)
+        elif status == tk.GROW_OFFSETS:
+            self.offsets = _grown(self.offsets, 2 * len(self.offsets))
+        elif status == tk.GROW_ENTRIES:
+            n = int(st[tk.ST_ENTRIES])
+            if n >= len(self.ent_hash):
+                for name in ("ent_hash", "ent_start", "ent_len", "ent_count", "ent_byte"):
+                    setattr(self, name, _grown(getattr(self, name), 2 * n))
+            if 2 * (n + 1) > len(self.table):
+                self.table = np.full(2 * len(self.table), -1, dtype=np.int32)
+                tk.rehash(self.table, self.ent_hash, n)
+        elif status == tk.GROW_POOL:
+            self.pool = _grown(self.pool, max(2 * len(self.pool), int(st[tk.ST_POOL]) + need))
+
+    def _run(self, buf: np.ndarray, start: int, end: int, final: bool, base: int) -> int:
+        pos = start
+        while True:
+            pos, status, need = tk.scan_bytes(
+                buf, pos, end, final, base, tk.BYTE_CLASS, self.eos,
+                self.table, self.ent_hash, self.ent_start, self.ent_len, self.ent_count,
+                self.ent_byte, self.pool, self.ids, self.offsets, self.state, self.emit)
+            if status == tk.DONE:
+                return pos
+            self._grow(status, need)
+
+    def feed(self, item: _Input) -> None:
+        """Scan one stream chunk by chunk; a word cut by a chunk boundary is carried over."""
+        self.file_first_entry.append(int(self.state[tk.ST_ENTRIES]))
+        self.labels.append(item.label)
+        buf = np.empty(CHUNK_BYTES, dtype=np.uint8)
+        carry = 0
+        base = 0
+        with item.open() as stream:
+            while True:
+                if len(buf) - carry < CHUNK_BYTES:
+                    buf = _grown(buf, carry + CHUNK_BYTES)
+                try:
+                    nread = stream.readinto(memoryview(buf)[carry:carry + CHUNK_BYTES])
+                except (OSError, EOFError, lzma.LZMAError) as exc:
+                    raise CorpusError(f"cannot read corpus {item.label}: {exc}") from None
+                n = carry + (nread or 0)
+                final = not nread
+                pos = self._run(buf, 0, n, final, base)
+                if final:
+                    break
+                carry = n - pos
+                if carry and pos:
+                    buf[:carry] = buf[pos:n].copy()
+                base += pos
+        self._close_sentence()
+
+    def _close_sentence(self) -> None:
+        st = self.state
+        if self.emit and len(self.eos) == 0 and st[tk.ST_IDS] > st[tk.ST_SENT_START]:
+            if st[tk.ST_OFFSETS] >= len(self.offsets):
+                self.offsets = _grown(self.offsets, 2 * len(self.offsets))
+            self.offsets[st[tk.ST_OFFSETS]] = st[tk.ST_IDS]
+            st[tk.ST_OFFSETS] += 1
+            st[tk.ST_SENT_START] = st[tk.ST_IDS]
+
+    # -- results
+    @property
+    def n_tokens(self) -> int:
+        return int(self.state[tk.ST_TOKENS])
+
+    def words(self, lowercase: bool, errors: str) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+        """Distinct words (decoded once), their counts, and the provisional-id remap when
+        lowercasing or replacement made some of them collide (None when they are all distinct)."""
+        n = int(self.state[tk.ST_ENTRIES])
+        raw = self.pool[: int(self.state[tk.ST_POOL])].tobytes()
+        try:
+            text = raw.decode("utf-8", errors)
+        except UnicodeDecodeError as exc:
+            e = int(np.searchsorted(self.ent_start[:n], exc.start, side="right")) - 1
+            f = bisect.bisect_right(self.file_first_entry, e) - 1
+            offset = int(self.ent_byte[e]) + exc.start - int(self.ent_start[e])
+            word = raw[self.ent_start[e]: self.ent_start[e] + self.ent_len[e]]
+            raise CorpusError(
+                f"invalid UTF-8 in {self.labels[f]} at byte {offset} (word {word[:40]!r}); "
+                "use errors='replace' to substitute U+FFFD") from None
+        if lowercase:
+            text = text.lower()
+        words = text.split(" ")[:-1]
+        counts = self.ent_count[:n].copy()
+        if (lowercase or errors != "strict") and len(set(words)) < len(words):
+            index: dict[str, int] = {}
+            remap = np.fromiter((index.setdefault(w, len(index)) for w in words), np.int32, n)
+            merged = np.zeros(len(index), np.int64)
+            np.add.at(merged, remap, counts)
+            return list(index), merged, remap
+        return words, counts, None
+
+
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=a.dtype)
+    out[: len(a)] = a
+    return out
+
+
+def _scan(source: Source, emit: bool, lowercase: bool, eos_token: str | None, errors: str):
+    if errors not in ERRORS:
+        raise ValueError(f"errors must be one of {', '.join(ERRORS)}, got {errors!r}")
+    inputs = resolve_inputs(source)
+    scan = _Scan(emit, eos_token, sum(i.size_hint() for i in inputs))
+    for item in inputs:
+        scan.feed(item)
+    label = _describe(inputs)
+    if scan.n_tokens == 0:
+        raise CorpusError(f"corpus {label} is empty (no words)")
+    words, counts, remap = scan.words(lowercase, errors)
+    return scan, label, words, counts, remap
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+class Vocabulary:
+    """Words with their counts; ids are positions in `index_to_key`.
+
+    Built with `Vocabulary.build`; ordered by frequency (ties by first occurrence, as gensim) or by
+    first occurrence (`order="first_seen"`, the book's ids). It remembers `lowercase` and
+    `eos_token` so that `encode` reads new text the same way.
+    """
+
+    def __init__(self, index_to_key: Sequence[str], counts: Sequence[int] | np.ndarray, *,
+                 lowercase: bool = False, eos_token: str | None = None,
+                 order: str = "frequency", min_count: int = 1, max_size: int | None = None):
+        self.index_to_key: list[str] = list(index_to_key)
+        self.counts = np.asarray(counts, dtype=np.int64).reshape(-1)
+        if len(self.counts) != len(self.index_to_key):
+            raise CorpusError(f"vocabulary has {len(self.index_to_key)} words but "
+                              f"{len(self.counts)} counts")
+        self.key_to_index: dict[str, int] = dict(zip(self.index_to_key, range(len(self.index_to_key))))
+        if len(self.key_to_index) != len(self.index_to_key):
+            raise CorpusError("vocabulary words must be distinct")
+        self.lowercase = lowercase
+        self.eos_token = eos_token
+        self.order = order
+        self.min_count = min_count
+        self.max_size = max_size
+
+    # aliases in the book's terms
+    @property
+    def id_to_word(self) -> list[str]:
+        return self.index_to_key
+
+    @property
+    def word_to_id(self) -> dict[str, int]:
+        return self.key_to_index
+
+    @property
+    def total_words(self) -> int:
+        """Occurrences of kept words in the text the vocabulary was built from."""
+        return int(self.counts.sum())
+
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.key_to_index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index_to_key)
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({len(self)} words, {self.total_words} occurrences, order={self.order!r})"
+
+    @classmethod
+    def build(cls, source: Source, min_count: int = 1, max_size: int | None = None,
+              lowercase: bool = False, eos_token: str | None = None,
+              order: str = "frequency", errors: str = "strict") -> "Vocabulary":
+        """Count the words of `source` (path, directory, dataset name or token lists)."""
+        _check_options(min_count, max_size, order)
+        scan, label, words, counts, _ = _scan(source, False, lowercase, eos_token, errors)
+        vocab, _ = _select(words, counts, min_count, max_size, order, label,
+                           lowercase=lowercase, eos_token=eos_token)
+        return vocab
+
+    def encode(self, source: Source, *, lowercase: bool | None = None,
+               eos_token: str | None | type(...) = ..., errors: str = "strict") -> "EncodedCorpus":
+        """Ids of the words of `source`; unknown words are dropped, then empty sentences.
+
+        Text is read with the vocabulary's own `lowercase`/`eos_token` unless given here.
+        """
+        lowercase = self.lowercase if lowercase is None else lowercase
+        eos_token = self.eos_token if eos_token is ... else eos_token
+        scan, label, words, _, remap = _scan(source, True, lowercase, eos_token, errors)
+        get = self.key_to_index.get
+        new_id = np.fromiter((get(w, -1) for w in words), np.int32, len(words))
+        if remap is not None:
+            new_id = new_id[remap]
+        return _finish(scan, new_id, self, label)
+
+    def keep_probabilities(self, sample: float) -> np.ndarray:
+        """Probability of keeping each occurrence under frequency subsampling (word2vec C tool):
+        (sqrt(f/(s*T)) + 1) * (s*T)/f, clipped to 1; all ones when `sample` <= 0."""
+        if sample <= 0 or len(self) == 0:
+            return np.ones(len(self), dtype=np.float32)
+        threshold = sample * self.total_words
+        f = np.maximum(self.counts, 1).astype(np.float64)
+        keep = (np.sqrt(f / threshold) + 1.0) * threshold / f
+        return np.minimum(keep, 1.0).astype(np.float32)
+
+    def to_dict(self) -> dict:
+        """JSON-safe form: words, counts and the reading options."""
+        return {
+            "words": list(self.index_to_key),
+            "counts": [int(c) for c in self.counts],
+            "lowercase": bool(self.lowercase),
+            "eos_token": self.eos_token,
+            "order": self.order,
+            "min_count": int(self.min_count),
+            "max_size": None if self.max_size is None else int(self.max_size),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Vocabulary":
+        try:
+            return cls(data["words"], data["counts"], lowercase=bool(data.get("lowercase", False)),
+                       eos_token=data.get("eos_token"), order=data.get("order", "frequency"),
+                       min_count=int(data.get("min_count", 1)), max_size=data.get("max_size"))
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, CorpusError):
+                raise
+            raise CorpusError(f"malformed vocabulary data: {exc}") from None
+
+
+def _check_options(min_count: int, max_size: int | None, order: str) -> None:
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
+    if min_count < 1:
+        raise ValueError(f"min_count must be >= 1, got {min_count}")
+    if max_size is not None and max_size < 1:
+        raise ValueError(f"max_size must be >= 1, got {max_size}")
+
+
+def _select(words: list[str], counts: np.ndarray, min_count: int, max_size: int | None,
+            order: str, label: str, **options) -> tuple[Vocabulary, np.ndarray]:
+    """Filter and order first-seen `words`; return the vocabulary and old->new ids (-1 = dropped)."""
+    keep = np.flatnonzero(counts >= min_count)
+    if len(keep) == 0:
+        raise CorpusError(f"no word occurs at least {min_count} times in {label} "
+                          f"({len(words)} distinct words); lower --min-count")
+    by_freq = keep[np.argsort(-counts[keep], kind="stable")]
+    if max_size is not None:
+        by_freq = by_freq[:max_size]
+    chosen = by_freq if order == "frequency" else np.sort(by_freq)
+    new_id = np.full(len(words), -1, dtype=np.int32)
+    new_id[chosen] = np.arange(len(chosen), dtype=np.int32)
+    vocab = Vocabulary([words[i] for i in chosen], counts[chosen], order=order,
+                       min_count=min_count, max_size=max_size, **options)
+    return vocab, new_id
+
+
+# --------------------------------------------------------------------------- encoded corpus
+
+
+@dataclass
+class EncodedCorpus:
+    """A corpus as ids: sentence i is `ids[offsets[i]:offsets[i+1]]` (CSR layout)."""
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    vocab: Vocabulary
+    source: str = field(default="")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def sentence(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i]: self.offsets[i + 1]]
+
+    def sentences(self) -> Iterator[np.ndarray]:
+        for i in range(self.n_sentences):
+            yield self.sentence(i)
+
+    def words(self, i: int) -> list[str]:
+        """Sentence i as words (for inspection)."""
+        keys = self.vocab.index_to_key
+        return [keys[t] for t in self.sentence(i)]
+
+    def __repr__(self) -> str:
+        return (f"EncodedCorpus({len(self)} ids, {self.n_sentences} sentences, "
+                f"{len(self.vocab)} words, source={self.source!r})")
+
+
+def _finish(scan: _Scan, new_id: np.ndarray, vocab: Vocabulary, label: str) -> EncodedCorpus:
+    """Remap the scan's provisional ids in place and trim the arrays to their final sizes."""
+    scan._close_sentence()
+    n_ids = int(scan.state[tk.ST_IDS])
+    n_off = int(scan.state[tk.ST_OFFSETS])
+    if len(scan.eos):  # the book's mode: one flat sequence
+        scan.offsets[1] = n_ids
+        n_off = 2
+    kept, n_off = tk.remap_inplace(scan.ids, n_ids, scan.offsets, n_off, new_id)
+    ids, offsets = scan.ids, scan.offsets
+    scan.ids = scan.offsets = None
+    ids.resize(int(kept), refcheck=False)
+    offsets.resize(int(n_off), refcheck=False)
+    return EncodedCorpus(ids, offsets, vocab, label)
+
+
+def load_corpus(source: Source, min_count: int = 5, max_size: int | None = None,
+                lowercase: bool = False, eos_token: str | None = None,
+                order: str = "frequency", errors: str = "strict") -> EncodedCorpus:
+    """Read, count and encode `source` in a single pass (path, directory, dataset name or
+    iterable of token lists)."""
+    _check_options(min_count, max_size, order)
+    scan, label, words, counts, remap = _scan(source, True, lowercase, eos_token, errors)
+    vocab, new_id = _select(words, counts, min_count, max_size, order, label,
+                            lowercase=lowercase, eos_token=eos_token)
+    if remap is not None:
+        new_id = new_id[remap]
+    return _finish(scan, new_id, vocab, label)
+
+
+def book_corpus(name_or_path: Source = "ptb", eos_token: str = "<eos>") -> EncodedCorpus:
+    """The book's preprocessing: each line end is `<eos>`, ids by first appearance, min_count 1,
+    one flat sequence. For `ptb:valid`/`ptb:test` the ids come from the train split's vocabulary,
+    as in the book's `ptb.load_data`."""
+    if isinstance(name_or_path, str) and datasets.is_dataset_name(name_or_path) \
+            and not Path(name_or_path).exists():
+        name, split = datasets.parse_dataset_name(name_or_path)
+        if split != "train":
+            vocab = Vocabulary.build(f"{name}:train", min_count=1, eos_token=eos_token,
+                                     order="first_seen")
+            return vocab.encode(name_or_path)
+    return load_corpus(name_or_path, min_count=1, eos_token=eos_token, order="first_seen")
