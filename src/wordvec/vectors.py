@@ -1,0 +1,440 @@
+"""`KeyedVectors`: trained word vectors with similarity queries, analogies and file I/O.
+
+The query semantics follow gensim's KeyedVectors (so results can be compared one to one): query
+words are averaged as unit vectors, raw vectors given by the caller are used as they are, the
+query words never appear in the answer, and `restrict_vocab=n` searches only the first n words
+(the most frequent ones when the vocabulary is sorted by frequency).
+"""
+
+from __future__ import annotations
+
+import os
+from numbers import Integral
+from typing import Any, Iterable, Iterator, Sequence, Union
+
+import numpy as np
+
+from wordvec import formats
+from wordvec.errors import UnknownWordError
+
+Query = Union[str, np.ndarray, tuple]  # a word, a raw vector, or (word-or-vector, weight)
+
+_BLOCK = 1024  # queries per matrix product in the batched searches
+_COSMUL_EPS = 1e-6  # gensim's guard against division by zero in 3CosMul
+
+
+def _ensure_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, np.ndarray)):
+        return [value]
+    return list(value)
+
+
+class KeyedVectors:
+    """A float32 (V, D) matrix with a word per row, plus counts and JSON-safe metadata."""
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        index_to_key: Sequence[str],
+        counts: np.ndarray | Sequence[int] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be a 2-D array, got shape {vectors.shape}")
+        index_to_key = list(index_to_key)
+        if len(index_to_key) != vectors.shape[0]:
+            raise ValueError(f"{vectors.shape[0]} vectors but {len(index_to_key)} words")
+        if not all(isinstance(w, str) for w in index_to_key):
+            raise ValueError("words must be strings")
+        key_to_index = {word: i for i, word in enumerate(index_to_key)}
+        if len(key_to_index) != len(index_to_key):
+            dup = formats._first_duplicate(index_to_key)
+            raise ValueError(f"duplicate word {dup!r}")
+        self.index_to_key: list[str] = index_to_key
+        self.key_to_index: dict[str, int] = key_to_index
+        self.vectors = vectors  # property: casts to float32 and drops cached norms
+        if counts is not None:
+            counts = np.asarray(counts, dtype=np.int64)
+            if counts.shape != (len(index_to_key),):
+                raise ValueError(f"counts must have one entry per word ({len(index_to_key)}), got {counts.shape}")
+        self.counts: np.ndarray | None = counts
+        self.metadata: dict[str, Any] = dict(metadata or {})
+
+    # -- basic access ---------------------------------------------------------------------------
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The (V, D) float32 matrix. Assigning a new matrix invalidates the cached unit vectors;
+        after editing rows in place call `fill_norms(force=True)`."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: np.ndarray) -> None:
+        value = np.ascontiguousarray(value, dtype=np.float32)
+        if value.ndim != 2 or value.shape[0] != len(self.index_to_key):
+            raise ValueError(f"vectors must have shape ({len(self.index_to_key)}, D), got {value.shape}")
+        self._vectors = value
+        self._norms: np.ndarray | None = None
+        self._normed: np.ndarray | None = None
+
+    @property
+    def vector_size(self) -> int:
+        return int(self._vectors.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.key_to_index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index_to_key)
+
+    def __repr__(self) -> str:
+        return f"KeyedVectors({len(self)} words, {self.vector_size} dimensions)"
+
+    def get_index(self, word: str) -> int:
+        """Row of `word`; UnknownWordError if absent."""
+        try:
+            return self.key_to_index[word]
+        except (KeyError, TypeError):
+            raise UnknownWordError([word]) from None
+
+    def _indices(self, words: Iterable[str]) -> list[int]:
+        """Rows of all `words`, naming every missing one in a single UnknownWordError."""
+        words = list(words)
+        missing = [w for w in words if not isinstance(w, str) or w not in self.key_to_index]
+        if missing:
+            raise UnknownWordError(missing)
+        return [self.key_to_index[w] for w in words]
+
+    def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
+        """The vector of `word` (a view), or its unit-length version with `norm=True`."""
+        index = self.get_index(word)
+        return self.get_normed_vectors()[index] if norm else self._vectors[index]
+
+    def __getitem__(self, words: str | Sequence[str]) -> np.ndarray:
+        if isinstance(words, str):
+            return self.get_vector(words)
+        return self._vectors[self._indices(words)]
+
+    # -- norms ----------------------------------------------------------------------------------
+
+    def fill_norms(self, force: bool = False) -> None:
+        """Compute (or recompute) the cached row norms and unit-length rows."""
+        if self._norms is None or force:
+            norms = np.linalg.norm(self._vectors, axis=1)
+            self._norms = np.where(norms > 0, norms, np.float32(1.0)).astype(np.float32)
+            self._normed = self._vectors / self._norms[:, None]
+
+    @property
+    def norms(self) -> np.ndarray:
+        """L2 norm of each row (zero rows report 1 so that they score 0, never NaN)."""
+        self.fill_norms()
+        return self._norms  # type: ignore[return-value]
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """Unit-length rows (cached; zero rows stay zero)."""
+        self.fill_norms()
+        return self._normed  # type: ignore[return-value]
+
+    # -- similarity queries ---------------------------------------------------------------------
+
+    def _clip(self, restrict_vocab: int | None) -> int:
+        if restrict_vocab is None or restrict_vocab == 0:
+            return len(self)
+        if not isinstance(restrict_vocab, Integral) or restrict_vocab < 0:
+            raise ValueError(f"restrict_vocab must be a positive integer, got {restrict_vocab!r}")
+        return min(int(restrict_vocab), len(self))
+
+    def _split_weights(self, positive, negative) -> tuple[list, np.ndarray]:
+        items = _ensure_list(positive) + _ensure_list(negative)
+        n_pos = len(_ensure_list(positive))
+        keys, weights = [], np.empty(len(items))
+        for i, item in enumerate(items):
+            if isinstance(item, tuple):
+                keys.append(item[0])
+                weights[i] = item[1]
+            else:
+                keys.append(item)
+                weights[i] = 1.0 if i < n_pos else -1.0
+        if not keys:
+            raise ValueError("need at least one positive or negative word or vector")
+        missing = [k for k in keys if not isinstance(k, np.ndarray) and k not in self.key_to_index]
+        if missing:
+            raise UnknownWordError(missing)
+        return keys, weights
+
+    def _mean_query(self, keys: list, weights: np.ndarray) -> np.ndarray:
+        """Weighted mean of unit word vectors (raw for given vectors), then unit length."""
+        mean = np.zeros(self.vector_size, dtype=np.float32)
+        total = 0.0
+        for key, weight in zip(keys, weights):
+            vec = np.asarray(key, dtype=np.float32) if isinstance(key, np.ndarray) else self.get_vector(key, True)
+            if vec.shape != (self.vector_size,):
+                raise ValueError(f"query vector has shape {vec.shape}, expected ({self.vector_size},)")
+            mean += weight * vec
+            total += abs(weight)
+        if total > 0:
+            mean = mean / total
+        return _unit(mean)
+
+    def _word_rows(self, keys: list) -> set[int]:
+        return {self.key_to_index[k] for k in keys if not isinstance(k, np.ndarray)}
+
+    def most_similar(
+        self,
+        positive: Query | Sequence[Query] | None = None,
+        negative: Query | Sequence[Query] | None = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """Words nearest (cosine) to the mean of `positive` minus `negative` (3CosAdd for analogies).
+
+        Items are words, vectors, or (item, weight) pairs. Query words are left out of the answer.
+        With `topn=None` the similarities of all (restricted) words come back as an array.
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        keys, weights = self._split_weights(positive, negative)
+        clip = self._clip(restrict_vocab)
+        query = self._mean_query(keys, weights)
+        scores = (self._vectors[:clip] @ query) / self.norms[:clip]
+        if topn is None:
+            return scores
+        return self._best(scores, topn, self._word_rows(keys))
+
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """Words nearest to a raw vector."""
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+
+    def most_similar_cosmul(
+        self,
+        positive: Query | Sequence[Query] | None = None,
+        negative: Query | Sequence[Query] | None = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """3CosMul (Levy & Goldberg 2014): prod((1+cos(p))/2) / (prod((1+cos(n))/2) + 1e-6)."""
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        pos, neg = _ensure_list(positive), _ensure_list(negative)
+        if not pos:
+            raise ValueError("most_similar_cosmul needs at least one positive word or vector")
+        keys, _ = self._split_weights(pos, neg)
+        clip = self._clip(restrict_vocab)
+
+        def shifted(item) -> np.ndarray:
+            term = np.asarray(item, np.float32) if isinstance(item, np.ndarray) else self.get_vector(item, True)
+            return (1 + (self._vectors[:clip] @ term) / self.norms[:clip]) / 2
+
+        numerator = np.prod([shifted(p) for p in pos], axis=0)
+        denominator = np.prod([shifted(n) for n in neg], axis=0) if neg else np.float32(1.0)
+        scores = numerator / (denominator + _COSMUL_EPS) if neg else numerator / (1 + _COSMUL_EPS)
+        if topn is None:
+            return scores
+        return self._best(scores, topn, self._word_rows(keys))
+
+    def _best(self, scores: np.ndarray, topn: int, exclude: set[int]) -> list[tuple[str, float]]:
+        masked = scores.copy()
+        rows = [i for i in exclude if i < len(masked)]
+        masked[rows] = -np.inf
+        k = min(topn, len(masked) - len(rows))
+        if k <= 0:
+            return []
+        top = _top_k(masked[None, :], k)[0]
+        return [(self.index_to_key[i], float(scores[i])) for i in top]
+
+    def most_similar_batch(
+        self,
+        positive: Sequence[Sequence[Query]],
+        negative: Sequence[Sequence[Query]] | None = None,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """`most_similar` for many queries at once, with matrix products in blocks (much faster)."""
+        negative = list(negative) if negative is not None else [[] for _ in positive]
+        if len(negative) != len(positive):
+            raise ValueError("positive and negative must hold the same number of queries")
+        clip = self._clip(restrict_vocab)
+        queries = np.empty((len(positive), self.vector_size), dtype=np.float32)
+        excludes: list[list[int]] = []
+        for i, (pos, neg) in enumerate(zip(positive, negative)):
+            keys, weights = self._split_weights(pos, neg)
+            queries[i] = self._mean_query(keys, weights)
+            excludes.append(sorted(self._word_rows(keys)))
+        results: list[list[tuple[str, float]]] = []
+        for start in range(0, len(queries), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            scores = (queries[block] @ self._vectors[:clip].T) / self.norms[:clip]
+            original = scores.copy()
+            for row, rows in enumerate(excludes[block]):
+                scores[row, [r for r in rows if r < clip]] = -np.inf
+            k = min(topn, clip)
+            top = _top_k(scores, k) if k > 0 else np.zeros((len(scores), 0), dtype=np.int64)
+            for row in range(len(scores)):
+                results.append(
+                    [(self.index_to_key[i], float(original[row, i])) for i in top[row] if np.isfinite(scores[row, i])]
+                )
+        return results
+
+    def analogy(
+        self, a: str, b: str, c: str, topn: int = 1, method: str = "add", restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """Solve a:b = c:? with 3CosAdd (b - a + c, method="add") or 3CosMul (method="mul")."""
+        self._indices([a, b, c])
+        if method == "add":
+            return self.most_similar([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
+        if method == "mul":
+            return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
+        raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
+
+    def analogy_batch(
+        self,
+        questions: Sequence[tuple[str, str, str]],
+        topn: int = 1,
+        method: str = "add",
+        restrict_vocab: int | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """`analogy` for many (a, b, c) questions at once."""
+        rows = np.array([self._indices(q) for q in questions], dtype=np.int64).reshape(-1, 3)
+        top, scores = analogy_top_k(self, rows, topn, method=method, clip=self._clip(restrict_vocab))
+        return [
+            [(self.index_to_key[i], float(s)) for i, s in zip(t, sc) if np.isfinite(s)]
+            for t, sc in zip(top, scores)
+        ]
+
+    def similarity(self, w1: str, w2: str) -> float:
+        """Cosine similarity of two words."""
+        i, j = self._indices([w1, w2])
+        normed = self.get_normed_vectors()
+        return float(normed[i] @ normed[j])
+
+    def distance(self, w1: str, w2: str) -> float:
+        """Cosine distance, 1 - similarity."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def n_similarity(self, words1: Sequence[str], words2: Sequence[str]) -> float:
+        """Cosine similarity between the means of two word sets."""
+        if not len(words1) or not len(words2):
+            raise ValueError("n_similarity needs two non-empty word lists")
+        m1 = self._vectors[self._indices(words1)].mean(axis=0)
+        m2 = self._vectors[self._indices(words2)].mean(axis=0)
+        return float(_unit(m1) @ _unit(m2))
+
+    def doesnt_match(self, words: Sequence[str]) -> str:
+        """The word farthest from the mean of the (unit) vectors of `words`."""
+        words = list(words)
+        if not words:
+            raise ValueError("doesnt_match needs at least one word")
+        rows = self.get_normed_vectors()[self._indices(words)]
+        mean = _unit(rows.mean(axis=0))
+        return words[int(np.argmin(rows @ mean))]
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike, format: str | None = None) -> None:
+        """Write to `path`; format 'text', 'binary' or 'native' (default: from the extension)."""
+        fmt = formats._check_format(format) if format else formats.format_from_extension(path)
+        if fmt == "text":
+            formats.write_word2vec_text(path, self._vectors, self.index_to_key)
+        elif fmt == "binary":
+            formats.write_word2vec_binary(path, self._vectors, self.index_to_key)
+        else:
+            from wordvec import __version__
+
+            formats.write_native(path, self._vectors, self.index_to_key, self.counts, self.metadata, __version__)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, format: str | None = None, limit: int | None = None) -> "KeyedVectors":
+        """Read any supported file; the format is sniffed from the content unless given."""
+        return cls._from_data(formats.load_vectors(path, format, limit))
+
+    def save_word2vec_format(self, path: str | os.PathLike, binary: bool = False) -> None:
+        """Write the word2vec C tool's text or binary format."""
+        self.save(path, format="binary" if binary else "text")
+
+    @classmethod
+    def load_word2vec_format(
+        cls, path: str | os.PathLike, binary: bool | None = None, limit: int | None = None
+    ) -> "KeyedVectors":
+        """Read a word2vec text or binary file (`binary=None`: detect from the content)."""
+        if binary is None:
+            fmt = formats.sniff_format(path)
+            if fmt == "native":
+                raise formats.VectorFileError(f"{path}: this is a native wordvec file; use KeyedVectors.load")
+            fmt = fmt or ("binary" if formats.format_from_extension(path) == "binary" else "text")
+        else:
+            fmt = "binary" if binary else "text"
+        return cls._from_data(formats.load_vectors(path, fmt, limit))
+
+    @classmethod
+    def _from_data(cls, data: formats.VectorData) -> "KeyedVectors":
+        return cls(data.vectors, data.words, counts=data.counts, metadata=data.metadata)
+
+
+def _unit(vec: np.ndarray) -> np.ndarray:
+    """`vec` scaled to unit length in float64, returned as float32 (zero stays zero)."""
+    vec64 = np.asarray(vec, dtype=np.float64)
+    norm = np.sqrt(vec64 @ vec64)
+    return (vec64 * (1.0 / norm) if norm > 0 else vec64).astype(np.float32)
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the column indices of the k largest scores, best first (argpartition + sort)."""
+    if k == 1:
+        return np.argmax(scores, axis=1)[:, None]
+    if k < scores.shape[1]:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(scores.shape[1]), scores.shape).copy()
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def analogy_top_k(
+    kv: KeyedVectors, abc: np.ndarray, topn: int, method: str = "add", clip: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """For rows (a, b, c) of word indices, the `topn` best answers to a:b = c:? (a, b, c excluded).
+
+    Works in blocks of queries with one matrix product each. "add" reproduces gensim's
+    arithmetic (sum of unit vectors, mean, unit length, cosine with every row); "mul" is 3CosMul.
+    Returns (indices, scores), both (n, topn); slots beyond the searchable words score -inf.
+    """
+    if method not in ("add", "mul"):
+        raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
+    clip = len(kv) if clip is None else clip
+    abc = np.asarray(abc, dtype=np.int64).reshape(-1, 3)
+    normed = kv.get_normed_vectors()
+    matrix, norms = kv.vectors[:clip], kv.norms[:clip]
+    k = max(0, min(topn, clip))
+    top = np.zeros((len(abc), k), dtype=np.int64)
+    best = np.full((len(abc), k), -np.inf, dtype=np.float32)
+    for start in range(0, len(abc), _BLOCK):
+        a, b, c = abc[start: start + _BLOCK].T
+        if method == "add":
+            summed = (normed[b] + normed[c]) - normed[a]
+            mean = summed.astype(np.float64) / 3.0
+            lengths = np.sqrt(np.einsum("ij,ij->i", mean, mean))
+            lengths[lengths == 0] = 1.0
+            query = (mean * (1.0 / lengths)[:, None]).astype(np.float32)
+            scores = (query @ matrix.T) / norms
+        else:
+            def shifted(rows: np.ndarray) -> np.ndarray:
+                return (1 + (normed[rows] @ matrix.T) / norms) / 2
+
+            scores = shifted(b) * shifted(c) / (shifted(a) + _COSMUL_EPS)
+        rows = np.arange(len(a))
+        for col in (a, b, c):
+            inside = col < clip
+            scores[rows[inside], col[inside]] = -np.inf
+        if k:
+            block_top = _top_k(scores, k)
+            top[start: start + len(a)] = block_top
+            best[start: start + len(a)] = np.take_along_axis(scores, block_top, axis=1)
+    return top, best
