@@ -1,0 +1,197 @@
+"""Chunk kernels: train on sentences [s_begin, s_end) of the corpus, one specialised kernel per
+model x loss (a loss flag inside the hot loop costs ~15%).
+
+Each kernel applies word2vec's sampling (frequency subsampling with the vocabulary's keep
+probabilities, then a window shrunk by a random 0..window-1, noise words from an alias table) and
+a learning rate falling linearly from `lr_begin` to `lr_end` across the chunk's raw words. All
+kernels are `nogil` so Python threads run them in parallel (Hogwild: unsynchronised writes to the
+shared weight matrices), and `cache=True` so a second process does not compile again. The thread's
+random state lives in `rng[0]` and is written back at the end. Returns (nll_sum, pairs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from wordvec.fast import _rng
+from wordvec.fast.tables import draw
+from wordvec.fast.updates import cbow_hs_window, cbow_ns_window, sg_hs_window, sg_ns_window
+
+_OPTS = dict(nogil=True, cache=True, fastmath=True, boundscheck=False)
+
+
+@njit(inline="always", cache=True)
+def _max_sentence(offsets, s_begin, s_end):
+    m = 1
+    for s in range(s_begin, s_end):
+        n = offsets[s + 1] - offsets[s]
+        if n > m:
+            m = n
+    return m
+
+
+@njit(inline="always", cache=True)
+def _subsample(ids, a, b, keep, buf, state):
+    """Copy the kept words of ids[a:b] into buf; returns (count, new state)."""
+    n = 0
+    for p in range(a, b):
+        w = ids[p]
+        kp = keep[w]
+        if kp < np.float32(1.0):
+            state = _rng.advance(state)
+            if _rng.unit(_rng.output(state)) >= kp:
+                continue
+        buf[n] = w
+        n += 1
+    return n, state
+
+
+@njit(inline="always", cache=True)
+def _lr_at(lr_begin, lr_end, done, total):
+    if total <= 0:
+        return lr_begin
+    return np.float32(lr_begin + (lr_end - lr_begin) * (np.float32(done) / np.float32(total)))
+
+
+@njit(inline="always", cache=True)
+def _draw_negatives(prob, alias, targets, valid, state):
+    center = targets[0]
+    for k in range(1, targets.shape[0]):
+        state = _rng.advance(state)
+        t = draw(prob, alias, _rng.output(state))
+        targets[k] = t
+        valid[k] = 0 if t == center else 1
+    return state
+
+
+@njit(**_OPTS)
+def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
+                prob, alias, negative):
+    """Skip-gram with negative sampling; negatives shared by each window."""
+    dim = W_in.shape[1]
+    buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
+    targets = np.empty(negative + 1, np.int32)
+    valid = np.ones(negative + 1, np.uint8)
+    dT = np.empty((negative + 1, dim), np.float32)
+    g = np.empty(negative + 1, np.float32)
+    dc = np.empty(dim, np.float32)
+    total = offsets[s_end] - offsets[s_begin]
+    state = rng[0]
+    nll = 0.0
+    pairs = 0
+    for s in range(s_begin, s_end):
+        a = offsets[s]
+        b = offsets[s + 1]
+        lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
+        n, state = _subsample(ids, a, b, keep, buf, state)
+        for i in range(n):
+            state = _rng.advance(state)
+            reach = window - _rng.below(_rng.output(state), window)
+            lo = max(i - reach, 0)
+            hi = min(i + reach + 1, n)
+            if hi - lo < 2:
+                continue
+            targets[0] = buf[i]
+            state = _draw_negatives(prob, alias, targets, valid, state)
+            l, p = sg_ns_window(W_in, W_out, buf, lo, hi, i, targets, valid, lr, dT, g, dc)
+            nll += l
+            pairs += p
+    rng[0] = state
+    return nll, pairs
+
+
+@njit(**_OPTS)
+def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
+                  prob, alias, negative):
+    """CBOW (context mean) with negative sampling."""
+    dim = W_in.shape[1]
+    buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
+    targets = np.empty(negative + 1, np.int32)
+    valid = np.ones(negative + 1, np.uint8)
+    h = np.empty(dim, np.float32)
+    neu1e = np.empty(dim, np.float32)
+    total = offsets[s_end] - offsets[s_begin]
+    state = rng[0]
+    nll = 0.0
+    pairs = 0
+    for s in range(s_begin, s_end):
+        a = offsets[s]
+        b = offsets[s + 1]
+        lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
+        n, state = _subsample(ids, a, b, keep, buf, state)
+        for i in range(n):
+            state = _rng.advance(state)
+            reach = window - _rng.below(_rng.output(state), window)
+            lo = max(i - reach, 0)
+            hi = min(i + reach + 1, n)
+            if hi - lo < 2:
+                continue
+            targets[0] = buf[i]
+            state = _draw_negatives(prob, alias, targets, valid, state)
+            l, p = cbow_ns_window(W_in, W_out, buf, lo, hi, i, targets, valid, lr, h, neu1e)
+            nll += l
+            pairs += p
+    rng[0] = state
+    return nll, pairs
+
+
+@njit(**_OPTS)
+def sg_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
+                codes, points, code_offsets):
+    """Skip-gram with hierarchical softmax."""
+    dim = W_in.shape[1]
+    buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
+    neu1e = np.empty(dim, np.float32)
+    total = offsets[s_end] - offsets[s_begin]
+    state = rng[0]
+    nll = 0.0
+    pairs = 0
+    for s in range(s_begin, s_end):
+        a = offsets[s]
+        b = offsets[s + 1]
+        lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
+        n, state = _subsample(ids, a, b, keep, buf, state)
+        for i in range(n):
+            state = _rng.advance(state)
+            reach = window - _rng.below(_rng.output(state), window)
+            lo = max(i - reach, 0)
+            hi = min(i + reach + 1, n)
+            if hi - lo < 2:
+                continue
+            l, p = sg_hs_window(W_in, W_out, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, neu1e)
+            nll += l
+            pairs += p
+    rng[0] = state
+    return nll, pairs
+
+
+@njit(**_OPTS)
+def cbow_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
+                  codes, points, code_offsets):
+    """CBOW (context mean) with hierarchical softmax."""
+    dim = W_in.shape[1]
+    buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
+    h = np.empty(dim, np.float32)
+    neu1e = np.empty(dim, np.float32)
+    total = offsets[s_end] - offsets[s_begin]
+    state = rng[0]
+    nll = 0.0
+    pairs = 0
+    for s in range(s_begin, s_end):
+        a = offsets[s]
+        b = offsets[s + 1]
+        lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
+        n, state = _subsample(ids, a, b, keep, buf, state)
+        for i in range(n):
+            state = _rng.advance(state)
+            reach = window - _rng.below(_rng.output(state), window)
+            lo = max(i - reach, 0)
+            hi = min(i + reach + 1, n)
+            if hi - lo < 2:
+                continue
+            l, p = cbow_hs_window(W_in, W_out, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, h, neu1e)
+            nll += l
+            pairs += p
+    rng[0] = state
+    return nll, pairs

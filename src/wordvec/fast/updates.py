@@ -1,0 +1,284 @@
+"""The SGD step of each model x loss for one window, shared by the chunk kernels and exposed as
+single-example functions (`sg_ns_update`, ...) so tests can compare one step with the reference
+layers exactly.
+
+Conventions (word2vec's): input rows `W_in` are the word vectors, output rows `W_out` are the
+context/"syn1neg" vectors (for hierarchical softmax: inner nodes of the Huffman tree). In skip-gram
+each context word's input row predicts the centre word's output row; in CBOW the mean of the context
+input rows predicts it. Every update is `lr * (label - sigmoid(score))`, i.e. plain SGD on the
+negative log-likelihood; the value returned is that NLL summed over the window's pairs.
+
+CBOW follows word2vec and gensim: the context mean is the input, but each context row receives the
+full gradient of that mean (not divided by the context size).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+
+
+@njit(inline="always", cache=True, fastmath=True)
+def _sigmoid_and_nll(score, label):
+    """(sigmoid(score), -log P(label | score)) computed stably with one exp and one log1p."""
+    e = np.exp(-abs(score))
+    lp = np.log1p(e)
+    if score >= _ZERO:
+        sig = _ONE / (_ONE + e)
+    else:
+        sig = e / (_ONE + e)
+    if label > _ZERO:
+        nll = lp + max(-score, _ZERO)
+    else:
+        nll = lp + max(score, _ZERO)
+    return sig, nll
+
+
+@njit(inline="always", cache=True, fastmath=True)
+def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc):
+    """Skip-gram, negative sampling, one window with shared negatives (Ji et al. 2016).
+
+    Context rows `words[lo:hi]` (except index `skip`) each score against the output rows
+    `targets` (targets[0] the true word, label 1; the rest negatives, label 0; `valid[k]==0` drops
+    a negative equal to the true word). Scores, input updates and output updates are small dense
+    products; output updates use the window's pre-update input rows and are applied at the end.
+    Returns (nll, pairs).
+    """
+    dim = W_in.shape[1]
+    k1 = targets.shape[0]
+    for k in range(k1):
+        for d in range(dim):
+            dT[k, d] = _ZERO
+    nll_sum = 0.0
+    pairs = 0
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        c = words[j]
+        row = W_in[c]
+        for k in range(k1):
+            if valid[k] == 0:
+                g[k] = _ZERO
+                continue
+            out = W_out[targets[k]]
+            f = _ZERO
+            for d in range(dim):
+                f += row[d] * out[d]
+            label = _ONE if k == 0 else _ZERO
+            sig, nll = _sigmoid_and_nll(f, label)
+            g[k] = (label - sig) * lr
+            nll_sum += nll
+        for d in range(dim):
+            dc[d] = _ZERO
+        for k in range(k1):
+            gk = g[k]
+            if gk != _ZERO:
+                out = W_out[targets[k]]
+                for d in range(dim):
+                    dc[d] += gk * out[d]
+                    dT[k, d] += gk * row[d]
+        for d in range(dim):
+            row[d] += dc[d]
+        pairs += 1
+    for k in range(k1):
+        if valid[k] != 0:
+            out = W_out[targets[k]]
+            for d in range(dim):
+                out[d] += dT[k, d]
+    return nll_sum, pairs
+
+
+@njit(inline="always", cache=True, fastmath=True)
+def cbow_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, h, neu1e):
+    """CBOW, negative sampling: mean of the context rows predicts targets[0] against negatives."""
+    dim = W_in.shape[1]
+    cw = 0
+    for d in range(dim):
+        h[d] = _ZERO
+        neu1e[d] = _ZERO
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        row = W_in[words[j]]
+        for d in range(dim):
+            h[d] += row[d]
+        cw += 1
+    if cw == 0:
+        return 0.0, 0
+    inv = _ONE / np.float32(cw)
+    for d in range(dim):
+        h[d] *= inv
+    nll_sum = 0.0
+    for k in range(targets.shape[0]):
+        if valid[k] == 0:
+            continue
+        out = W_out[targets[k]]
+        f = _ZERO
+        for d in range(dim):
+            f += h[d] * out[d]
+        label = _ONE if k == 0 else _ZERO
+        sig, nll = _sigmoid_and_nll(f, label)
+        gk = (label - sig) * lr
+        nll_sum += nll
+        for d in range(dim):
+            neu1e[d] += gk * out[d]
+            out[d] += gk * h[d]
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        row = W_in[words[j]]
+        for d in range(dim):
+            row[d] += neu1e[d]
+    return nll_sum, 1
+
+
+@njit(inline="always", cache=True, fastmath=True)
+def _hs_path(W_out, x, codes, points, a, b, lr, neu1e):
+    """Walk one Huffman path from input vector `x`: update the node rows, accumulate the input
+    gradient in `neu1e`, return the NLL."""
+    dim = x.shape[0]
+    nll_sum = 0.0
+    for p in range(a, b):
+        out = W_out[points[p]]
+        f = _ZERO
+        for d in range(dim):
+            f += x[d] * out[d]
+        label = _ONE - np.float32(codes[p])
+        sig, nll = _sigmoid_and_nll(f, label)
+        gk = (label - sig) * lr
+        nll_sum += nll
+        for d in range(dim):
+            neu1e[d] += gk * out[d]
+            out[d] += gk * x[d]
+    return nll_sum
+
+
+@njit(inline="always", cache=True, fastmath=True)
+def sg_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offsets, lr, neu1e):
+    """Skip-gram, hierarchical softmax: each context row walks the target word's Huffman path."""
+    dim = W_in.shape[1]
+    a = offsets[target]
+    b = offsets[target + 1]
+    nll_sum = 0.0
+    pairs = 0
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        row = W_in[words[j]]
+        for d in range(dim):
+            neu1e[d] = _ZERO
+        nll_sum += _hs_path(W_out, row, codes, points, a, b, lr, neu1e)
+        for d in range(dim):
+            row[d] += neu1e[d]
+        pairs += 1
+    return nll_sum, pairs
+
+
+@njit(inline="always", cache=True, fastmath=True)
+def cbow_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offsets, lr, h, neu1e):
+    """CBOW, hierarchical softmax: the context mean walks the target word's Huffman path."""
+    dim = W_in.shape[1]
+    cw = 0
+    for d in range(dim):
+        h[d] = _ZERO
+        neu1e[d] = _ZERO
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        row = W_in[words[j]]
+        for d in range(dim):
+            h[d] += row[d]
+        cw += 1
+    if cw == 0:
+        return 0.0, 0
+    inv = _ONE / np.float32(cw)
+    for d in range(dim):
+        h[d] *= inv
+    nll_sum = _hs_path(W_out, h, codes, points, offsets[target], offsets[target + 1], lr, neu1e)
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        row = W_in[words[j]]
+        for d in range(dim):
+            row[d] += neu1e[d]
+    return nll_sum, 1
+
+
+# ---- single-example entry points (one window, given negatives), used by the cross-check tests ----
+
+
+def _ns_targets(target: int, negatives) -> tuple[np.ndarray, np.ndarray]:
+    targets = np.concatenate([[target], np.asarray(negatives, dtype=np.int64)]).astype(np.int32)
+    valid = np.ones(len(targets), np.uint8)
+    valid[1:][targets[1:] == target] = 0  # word2vec skips a negative that equals the true word
+    return targets, valid
+
+
+def _check(W_in: np.ndarray, W_out: np.ndarray) -> None:
+    if W_in.dtype != np.float32 or W_out.dtype != np.float32:
+        raise TypeError("weights must be float32")
+
+
+def sg_ns_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, negatives, lr: float) -> float:
+    """One skip-gram/NS step in place: each of `contexts` (input rows) predicts `target` (output
+    row) against the shared `negatives`. Returns the summed NLL."""
+    _check(W_in, W_out)
+    words = np.asarray(contexts, dtype=np.int32)
+    targets, valid = _ns_targets(target, negatives)
+    k1, dim = len(targets), W_in.shape[1]
+    nll, _ = _sg_ns_one(W_in, W_out, words, targets, valid, np.float32(lr),
+                        np.empty((k1, dim), np.float32), np.empty(k1, np.float32), np.empty(dim, np.float32))
+    return float(nll)
+
+
+def cbow_ns_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, negatives, lr: float) -> float:
+    """One CBOW/NS step in place: the mean of `contexts` predicts `target` against `negatives`."""
+    _check(W_in, W_out)
+    words = np.asarray(contexts, dtype=np.int32)
+    targets, valid = _ns_targets(target, negatives)
+    dim = W_in.shape[1]
+    nll, _ = _cbow_ns_one(W_in, W_out, words, targets, valid, np.float32(lr),
+                          np.empty(dim, np.float32), np.empty(dim, np.float32))
+    return float(nll)
+
+
+def sg_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, tree, lr: float) -> float:
+    """One skip-gram/HS step in place: each of `contexts` walks `target`'s path in `tree`."""
+    _check(W_in, W_out)
+    words = np.asarray(contexts, dtype=np.int32)
+    nll, _ = _sg_hs_one(W_in, W_out, words, target, tree.codes, tree.points, tree.offsets,
+                        np.float32(lr), np.empty(W_in.shape[1], np.float32))
+    return float(nll)
+
+
+def cbow_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, tree, lr: float) -> float:
+    """One CBOW/HS step in place: the mean of `contexts` walks `target`'s path in `tree`."""
+    _check(W_in, W_out)
+    words = np.asarray(contexts, dtype=np.int32)
+    dim = W_in.shape[1]
+    nll, _ = _cbow_hs_one(W_in, W_out, words, target, tree.codes, tree.points, tree.offsets,
+                          np.float32(lr), np.empty(dim, np.float32), np.empty(dim, np.float32))
+    return float(nll)
+
+
+@njit(cache=True)
+def _sg_ns_one(W_in, W_out, words, targets, valid, lr, dT, g, dc):
+    return sg_ns_window(W_in, W_out, words, 0, words.shape[0], -1, targets, valid, lr, dT, g, dc)
+
+
+@njit(cache=True)
+def _cbow_ns_one(W_in, W_out, words, targets, valid, lr, h, neu1e):
+    return cbow_ns_window(W_in, W_out, words, 0, words.shape[0], -1, targets, valid, lr, h, neu1e)
+
+
+@njit(cache=True)
+def _sg_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, neu1e):
+    return sg_hs_window(W_in, W_out, words, 0, words.shape[0], -1, target, codes, points, offsets, lr, neu1e)
+
+
+@njit(cache=True)
+def _cbow_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, h, neu1e):
+    return cbow_hs_window(W_in, W_out, words, 0, words.shape[0], -1, target, codes, points, offsets, lr, h, neu1e)
