@@ -24,7 +24,7 @@ from wordvec import datasets
 from wordvec import tokenize as tk
 from wordvec.errors import CorpusError
 
-ORDERS = ("frequency", "first_seen")
+ORDERS = ("frequency", "first_seen", "gensim")
 ERRORS = ("strict", "replace")
 CHUNK_BYTES = 1 << 24  # 16 MiB per read
 
@@ -191,10 +191,10 @@ class _Scan:
         base = 0
         with item.open() as stream:
             while True:
-                if len(buf) - carry < CHUNK_BYTES:
-                    buf = _grown(buf, carry + CHUNK_BYTES)
+                if carry > len(buf) // 2:  # a giant word: make room to read past it
+                    buf = _grown(buf, 2 * len(buf))
                 try:
-                    nread = stream.readinto(memoryview(buf)[carry:carry + CHUNK_BYTES])
+                    nread = stream.readinto(memoryview(buf)[carry:])
                 except (OSError, EOFError, lzma.LZMAError) as exc:
                     raise CorpusError(f"cannot read corpus {item.label}: {exc}") from None
                 n = carry + (nread or 0)
@@ -276,8 +276,9 @@ def _scan(source: Source, emit: bool, lowercase: bool, eos_token: str | None, er
 class Vocabulary:
     """Words with their counts; ids are positions in `index_to_key`.
 
-    Built with `Vocabulary.build`; ordered by frequency (ties by first occurrence, as gensim) or by
-    first occurrence (`order="first_seen"`, the book's ids). It remembers `lowercase` and
+    Built with `Vocabulary.build`; ordered by frequency with ties by first occurrence (the
+    default), by first occurrence (`order="first_seen"`, the book's ids), or exactly as gensim 4.4
+    (`order="gensim"`: frequency, ties to the word first seen later). It remembers `lowercase` and
     `eos_token` so that `encode` reads new text the same way.
     """
 
@@ -400,10 +401,13 @@ def _select(words: list[str], counts: np.ndarray, min_count: int, max_size: int 
     if len(keep) == 0:
         raise CorpusError(f"no word occurs at least {min_count} times in {label} "
                           f"({len(words)} distinct words); lower --min-count")
-    by_freq = keep[np.argsort(-counts[keep], kind="stable")]
+    if order == "gensim":  # gensim 4.4: ties go to the word first seen *later*
+        by_freq = keep[np.lexsort((-keep, -counts[keep]))]
+    else:
+        by_freq = keep[np.argsort(-counts[keep], kind="stable")]
     if max_size is not None:
         by_freq = by_freq[:max_size]
-    chosen = by_freq if order == "frequency" else np.sort(by_freq)
+    chosen = np.sort(by_freq) if order == "first_seen" else by_freq
     new_id = np.full(len(words), -1, dtype=np.int32)
     new_id[chosen] = np.arange(len(chosen), dtype=np.int32)
     vocab = Vocabulary([words[i] for i in chosen], counts[chosen], order=order,
