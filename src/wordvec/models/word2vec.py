@@ -1,0 +1,121 @@
+"""Chapter 4: CBOW and skip-gram with an Embedding input layer and negative sampling.
+
+`batched=True` (default) runs the window's Embedding layers and the 1 + k EmbeddingDot layers as
+one layer each on 2-D id arrays; `batched=False` builds the book's list of layers. Both share one
+W_in and one W_out: `params` lists each table once and `grads` sums the gradients of all layers
+that use it (row-sparse unless `sparse=False`), the clean form of the book's remove_duplicate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wordvec.models.negative_sampling import NegativeSamplingLoss, UnigramSampler
+from wordvec.nn.layers import Embedding
+from wordvec.nn.sparse import merge_grads
+
+
+def _init_tables(vocab_size: int, hidden_size: int, rng: np.random.Generator, dtype) -> tuple[np.ndarray, np.ndarray]:
+    W_in = (0.01 * rng.standard_normal((vocab_size, hidden_size))).astype(dtype)
+    W_out = (0.01 * rng.standard_normal((vocab_size, hidden_size))).astype(dtype)
+    return W_in, W_out
+
+
+class CBOW:
+    """Predict the centre word from the mean of its 2 * window_size context vectors."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        window_size: int,
+        counts: np.ndarray,
+        *,
+        sample_size: int = 5,
+        power: float = 0.75,
+        seed=None,
+        sparse: bool = True,
+        batched: bool = True,
+        dtype=np.float32,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        W_in, W_out = _init_tables(vocab_size, hidden_size, rng, dtype)
+        self.batched = batched
+        self.in_layers = [Embedding(W_in, sparse=sparse) for _ in range(1 if batched else 2 * window_size)]
+        self.ns_loss = NegativeSamplingLoss(
+            W_out, counts, power, sample_size, seed=rng, sparse=sparse, batched=batched
+        )
+        self.sampler: UnigramSampler = self.ns_loss.sampler
+        self.params = [W_in, W_out]
+        self.word_vecs = W_in
+        self._n_context = 2 * window_size
+
+    @property
+    def grads(self) -> list:
+        return [merge_grads([layer.grads[0] for layer in self.in_layers]), self.ns_loss.grads[0]]
+
+    def forward(self, contexts: np.ndarray, target: np.ndarray) -> float:
+        """contexts: (N, 2w) ids; target: (N,) ids; returns the batch loss."""
+        self._n_context = contexts.shape[1]
+        if self.batched:
+            h = self.in_layers[0].forward(contexts).mean(axis=1)
+        else:
+            h = sum(layer.forward(contexts[:, i]) for i, layer in enumerate(self.in_layers))
+            h = h * (1.0 / len(self.in_layers))
+        return self.ns_loss.forward(h, target)
+
+    def backward(self, dout: float = 1.0) -> None:
+        dh = self.ns_loss.backward(dout) * (1.0 / self._n_context)
+        if self.batched:
+            self.in_layers[0].backward(np.broadcast_to(dh[:, None, :], (len(dh), self._n_context, dh.shape[1])))
+        else:
+            for layer in self.in_layers:
+                layer.backward(dh)
+
+
+class SkipGram:
+    """Predict each of the 2 * window_size context words from the centre word's vector."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        window_size: int,
+        counts: np.ndarray,
+        *,
+        sample_size: int = 5,
+        power: float = 0.75,
+        seed=None,
+        sparse: bool = True,
+        batched: bool = True,
+        dtype=np.float32,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        W_in, W_out = _init_tables(vocab_size, hidden_size, rng, dtype)
+        self.batched = batched
+        self.in_layer = Embedding(W_in, sparse=sparse)
+        self.sampler = UnigramSampler(counts, power, sample_size, rng)
+        self.loss_layers = [
+            NegativeSamplingLoss(W_out, counts, power, sample_size, sampler=self.sampler, sparse=sparse, batched=batched)
+            for _ in range(1 if batched else 2 * window_size)
+        ]
+        self.params = [W_in, W_out]
+        self.word_vecs = W_in
+
+    @property
+    def grads(self) -> list:
+        return [self.in_layer.grads[0], merge_grads([layer.grads[0] for layer in self.loss_layers])]
+
+    def forward(self, contexts: np.ndarray, target: np.ndarray) -> float:
+        """contexts: (N, 2w) ids; target: (N,) ids; returns the sum over the window of the losses."""
+        h = self.in_layer.forward(target)
+        if self.batched:
+            return self.loss_layers[0].forward(h, contexts)
+        return sum(layer.forward(h, contexts[:, i]) for i, layer in enumerate(self.loss_layers))
+
+    def backward(self, dout: float = 1.0) -> None:
+        dh = None
+        for layer in self.loss_layers:
+            d = layer.backward(dout)
+            dh = d if dh is None else dh + d
+        self.in_layer.backward(dh)

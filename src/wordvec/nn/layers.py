@@ -1,0 +1,165 @@
+"""The book's layers: each has `params` and `grads` (aligned lists), `forward` and `backward`.
+
+`backward` stores the parameter gradients in `grads` and returns the gradient of the input.
+Embedding tables get row-sparse gradients (`SparseGrad`) by default so a step costs
+O(batch x hidden); pass `sparse=False` for the book's dense V x H gradient.
+Embedding and EmbeddingDot also accept 2-D id arrays: that is the batched form of several
+layers sharing one table (a CBOW window, or the target plus k negatives) in one NumPy op.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wordvec.nn.functions import sigmoid, softmax
+from wordvec.nn.sparse import SparseGrad, scatter_add
+
+
+class MatMul:
+    """y = x @ W (no bias); x may have leading batch axes."""
+
+    def __init__(self, W: np.ndarray) -> None:
+        self.params = [W]
+        self.grads = [np.zeros_like(W)]
+        self.x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        return x @ self.params[0]
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        (W,) = self.params
+        x2 = self.x.reshape(-1, W.shape[0])
+        self.grads[0][...] = x2.T @ dout.reshape(-1, W.shape[1])
+        return dout @ W.T
+
+
+class Affine:
+    """y = x @ W + b."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+        self.x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        W, b = self.params
+        return x @ W + b
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        W, _ = self.params
+        d2 = dout.reshape(-1, W.shape[1])
+        self.grads[0][...] = self.x.reshape(-1, W.shape[0]).T @ d2
+        self.grads[1][...] = d2.sum(axis=0)
+        return dout @ W.T
+
+
+class Sigmoid:
+    """Elementwise logistic function."""
+
+    def __init__(self) -> None:
+        self.params, self.grads = [], []
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self.out * (1.0 - self.out)
+
+
+class ReLU:
+    """Elementwise max(x, 0)."""
+
+    def __init__(self) -> None:
+        self.params, self.grads = [], []
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x > 0
+        return np.where(self.mask, x, 0)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, dout, 0)
+
+
+class Softmax:
+    """Softmax over the last axis."""
+
+    def __init__(self) -> None:
+        self.params, self.grads = [], []
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = softmax(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        y = self.out
+        return y * (dout - (dout * y).sum(axis=-1, keepdims=True))
+
+
+class Embedding:
+    """Row lookup W[idx] for ids of any shape; equivalent to a MatMul with one-hot input.
+
+    Repeated ids are handled: their gradient rows add up (in `SparseGrad` they are kept as
+    separate entries and summed when coalesced; the dense form sums them by sorting).
+    """
+
+    def __init__(self, W: np.ndarray, sparse: bool = True) -> None:
+        self.params = [W]
+        self.sparse = sparse
+        self.grads: list = [SparseGrad.empty(W.shape, W.dtype) if sparse else np.zeros_like(W)]
+        self.idx: np.ndarray | None = None
+
+    def forward(self, idx: np.ndarray) -> np.ndarray:
+        self.idx = np.asarray(idx)
+        return self.params[0][self.idx]
+
+    def backward(self, dout: np.ndarray) -> None:
+        W = self.params[0]
+        rows = self.idx.reshape(-1)
+        values = np.ascontiguousarray(dout, dtype=W.dtype).reshape(len(rows), W.shape[1])
+        if self.sparse:
+            self.grads[0] = SparseGrad(rows, values, W.shape)
+        else:
+            dW = self.grads[0]
+            dW[...] = 0
+            scatter_add(dW, rows, values)
+        return None
+
+
+class EmbeddingDot:
+    """Score of each hidden row against selected rows of W: out[n, ...] = W[idx[n, ...]] . h[n].
+
+    `idx` of shape (N,) gives the book's layer; (N, K) scores K rows per example at once.
+    """
+
+    def __init__(self, W: np.ndarray, sparse: bool = True) -> None:
+        self.embed = Embedding(W, sparse=sparse)
+        self.params = self.embed.params
+        self.grads = self.embed.grads
+        self.cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    def forward(self, h: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        target_W = self.embed.forward(idx)
+        if target_W.ndim == 2:
+            out = np.einsum("nh,nh->n", target_W, h)
+        else:
+            out = np.matmul(target_W, h[:, :, None])[:, :, 0]
+        self.cache = (h, target_W)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        h, target_W = self.cache
+        if target_W.ndim == 2:
+            dtarget_W = dout[:, None] * h
+            dh = dout[:, None] * target_W
+        else:
+            dtarget_W = dout[:, :, None] * h[:, None, :]
+            dh = np.matmul(dout[:, None, :], target_W)[:, 0, :]
+        self.embed.backward(dtarget_W)
+        self.grads[0] = self.embed.grads[0]
+        return dh
