@@ -193,6 +193,16 @@ def test_missing_empty_and_filtered_corpora(tmp_path):
     assert "\n" not in msg and "at least 5 times" in msg and "3 distinct words" in msg
 
 
+def test_corrupt_compressed_file(tmp_path):
+    good = gzip.compress(b"alpha beta gamma\n" * 1000)
+    for name, data in (("cut.gz", good[: len(good) // 2]), ("junk.gz", good[:20] + b"\x00" * 200),
+                       ("junk.bz2", b"BZh9" + b"\x17" * 100), ("junk.xz", b"not xz at all")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(CorpusError, match=f"cannot read corpus .*{name}"):
+            load_corpus(path, min_count=1)
+
+
 def test_bad_options_are_value_errors(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("a b\n")

@@ -14,8 +14,10 @@ import gzip
 import io
 import lzma
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 from typing import IO, Iterable, Iterator, Sequence, Union
 
 import numpy as np
@@ -195,7 +197,7 @@ class _Scan:
                     buf = _grown(buf, 2 * len(buf))
                 try:
                     nread = stream.readinto(memoryview(buf)[carry:])
-                except (OSError, EOFError, lzma.LZMAError) as exc:
+                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
                     raise CorpusError(f"cannot read corpus {item.label}: {exc}") from None
                 n = carry + (nread or 0)
                 final = not nread
@@ -337,7 +339,7 @@ class Vocabulary:
         return vocab
 
     def encode(self, source: Source, *, lowercase: bool | None = None,
-               eos_token: str | None | type(...) = ..., errors: str = "strict") -> "EncodedCorpus":
+               eos_token: str | None | EllipsisType = ..., errors: str = "strict") -> "EncodedCorpus":
         """Ids of the words of `source`; unknown words are dropped, then empty sentences.
 
         Text is read with the vocabulary's own `lowercase`/`eos_token` unless given here.
