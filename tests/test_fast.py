@@ -1,0 +1,297 @@
+"""Fast engine: sampling tables against their exact distributions, the Huffman tree against a
+heap-built optimum, sentence splitting, bit-identical single-thread runs and exact resume,
+multi-threaded runs, divergence detection, and real neighbours on PTB."""
+
+from __future__ import annotations
+
+import heapq
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wordvec.config import TrainConfig
+from wordvec.corpus import EncodedCorpus, Vocabulary
+from wordvec.errors import CorpusError, TrainingError
+from wordvec.fast import (
+    AliasTable,
+    FastTrainer,
+    HuffmanTree,
+    balanced_ranges,
+    split_long_sentences,
+    train,
+)
+
+DATA = Path(os.environ.get("WORDVEC_DATA", "/work/shared/data"))
+MODELS_LOSSES = [("skipgram", "ns"), ("cbow", "ns"), ("skipgram", "hs"), ("cbow", "hs")]
+
+
+def make_corpus(sentences: list[list[int]], V: int | None = None) -> EncodedCorpus:
+    ids = np.concatenate([np.asarray(s, np.int32) for s in sentences]) if sentences else np.zeros(0, np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sentences])]).astype(np.int64)
+    V = V or int(ids.max()) + 1
+    counts = np.bincount(ids, minlength=V).astype(np.int64)
+    return EncodedCorpus(ids, offsets, Vocabulary([f"w{i}" for i in range(V)], counts))
+
+
+def synthetic_corpus(n_sentences: int = 400, seed: int = 0) -> EncodedCorpus:
+    """Two topics whose words never share a sentence: their vectors must separate."""
+    rng = np.random.default_rng(seed)
+    sentences = []
+    for s in range(n_sentences):
+        base = 0 if s % 2 == 0 else 20
+        sentences.append(list(base + rng.integers(0, 20, size=rng.integers(5, 30))))
+    return make_corpus(sentences, V=40)
+
+
+def config(**kw) -> TrainConfig:
+    base = dict(dim=16, window=3, negative=4, epochs=2, threads=1, min_count=1, sample=0.0, seed=3)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def ptb():
+    if not (DATA / "ptb" / "ptb.train.txt").exists():
+        pytest.skip("PTB not available (set WORDVEC_DATA)")
+    from wordvec.corpus import load_corpus
+
+    return load_corpus(DATA / "ptb" / "ptb.train.txt", min_count=1)
+
+
+# ---- tables ----
+
+
+def test_alias_table_is_exact_and_samples_it():
+    counts = np.array([1000, 300, 300, 50, 7, 1, 0, 2])
+    table = AliasTable.unigram(counts)
+    expected = counts ** 0.75 / (counts ** 0.75).sum()
+    np.testing.assert_allclose(table.probabilities(), expected, atol=1e-7)
+    draws = table.sample(400_000, seed=5)
+    freq = np.bincount(draws, minlength=len(counts)) / len(draws)
+    assert freq[6] == 0  # zero count never drawn
+    assert np.all(np.abs(freq - expected) <= 4 * np.sqrt(expected / len(draws)) + 1e-4), (freq, expected)
+
+
+def test_alias_table_rejects_bad_weights():
+    with pytest.raises(ValueError):
+        AliasTable.from_weights(np.zeros(3))
+    with pytest.raises(ValueError):
+        AliasTable.from_weights(np.array([1.0, -1.0]))
+
+
+def heap_huffman_cost(counts) -> int:
+    heap = [int(c) for c in counts]
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        a, b = heapq.heappop(heap), heapq.heappop(heap)
+        cost += a + b
+        heapq.heappush(heap, a + b)
+    return cost
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_huffman_tree_is_optimal_prefix_code(seed):
+    rng = np.random.default_rng(seed)
+    counts = rng.zipf(1.5, size=200).clip(max=10**6)
+    tree = HuffmanTree.from_counts(counts)
+    V = len(counts)
+    lengths = np.diff(tree.offsets)
+    # optimal: sum(count * depth) equals the heap construction's total merge cost
+    assert int((counts * lengths).sum()) == heap_huffman_cost(counts)
+    words = ["".join(map(str, tree.path(w)[0])) for w in range(V)]
+    assert len(set(words)) == V
+    for a in words:  # prefix-free
+        assert not any(b != a and b.startswith(a) for b in words)
+    assert np.all(tree.points[tree.offsets[:-1]] == V - 2)  # every path starts at the root
+    assert tree.points.min() >= 0 and tree.points.max() == V - 2
+    # sibling words sharing a path prefix share the same inner nodes on it
+    c0, p0 = tree.path(0)
+    c1, p1 = tree.path(1)
+    common = next(i for i in range(min(len(c0), len(c1)) + 1) if i == min(len(c0), len(c1)) or c0[i] != c1[i])
+    np.testing.assert_array_equal(p0[: common + 1], p1[: common + 1])
+
+
+def test_huffman_single_word():
+    tree = HuffmanTree.from_counts(np.array([5]))
+    assert len(tree.codes) == 0 and tree.n_inner == 0
+
+
+# ---- corpus layout ----
+
+
+def test_split_long_sentences_splits_not_cuts():
+    offsets = np.array([0, 3, 25_003, 25_003, 35_003], np.int64)
+    out = split_long_sentences(offsets, max_len=10_000)
+    np.testing.assert_array_equal(out, [0, 3, 10_003, 20_003, 25_003, 25_003, 35_003])
+    np.testing.assert_array_equal(split_long_sentences(np.array([0, 5, 9])), [0, 5, 9])
+
+
+def test_long_sentence_trains_on_every_piece():
+    # window 1 always reaches 1 word and sample=0 keeps everything, so skip-gram trains exactly
+    # 2*(n-1) pairs per sentence piece: 25,000 words split in 10k pieces give 2*(9999+9999+4999)
+    rng = np.random.default_rng(0)
+    corpus = make_corpus([list(rng.integers(0, 50, size=25_000))], V=50)
+    seen = []
+    trainer = FastTrainer(corpus, config(window=1, epochs=1), progress=False,
+                          callbacks=[lambda epoch, info: seen.append(info)])
+    trainer.run()
+    assert seen[0]["pairs"] == 2 * (9_999 + 9_999 + 4_999)
+    assert seen[0]["epoch"] == 0 and seen[0]["words"] == 25_000
+
+
+def test_balanced_ranges_cover_corpus_evenly():
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(1, 60, size=3000)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    bounds = balanced_ranges(offsets, 4)
+    assert bounds[0] == 0 and bounds[-1] == 3000 and np.all(np.diff(bounds) > 0)
+    words = np.diff(offsets[bounds])
+    assert words.max() - words.min() < 2 * 60 + 1
+
+
+# ---- training ----
+
+
+@pytest.mark.parametrize("model,loss", MODELS_LOSSES)
+def test_single_thread_is_bit_identical(model, loss):
+    corpus = synthetic_corpus()
+    runs = []
+    for _ in range(2):
+        trainer = FastTrainer(corpus, config(model=model, loss=loss, sample=1e-2), progress=False)
+        trainer.run()
+        runs.append((trainer.W_in.copy(), trainer.W_out.copy(), trainer.history["epoch_loss"]))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert runs[0][2] == runs[1][2]
+    other = FastTrainer(corpus, config(model=model, loss=loss, sample=1e-2, seed=4), progress=False)
+    other.run()
+    assert not np.array_equal(other.W_in, runs[0][0])
+
+
+@pytest.mark.parametrize("model,loss", MODELS_LOSSES)
+def test_models_learn_topics_and_loss_falls(model, loss):
+    corpus = synthetic_corpus()
+    trainer = FastTrainer(corpus, config(model=model, loss=loss, epochs=4, threads=2), progress=False)
+    assert trainer.W_out.shape[0] == (40 if loss == "ns" else 39)
+    init_scale = np.abs(trainer.W_in).max()
+    assert init_scale <= 0.5 / 16 and not trainer.W_out.any()  # word2vec's initialisation
+    trainer.run()
+    losses = trainer.history["epoch_loss"]
+    assert len(losses) == 4 and np.all(np.isfinite(losses))
+    assert losses[-1] < losses[0]
+    W = trainer.W_in / np.linalg.norm(trainer.W_in, axis=1, keepdims=True)
+    sims = W @ W.T
+    same = (sims[:20, :20].sum() - 20) / (20 * 19)
+    across = sims[:20, 20:].mean()
+    assert same > across + 0.3, (same, across)
+
+
+def test_initial_loss_is_log2_per_binary_decision():
+    # zero output rows give sigmoid 0.5 for every score: NS loss = (1 + negative) * ln 2 per pair
+    # (a negative equal to the true word is skipped: rare with 5000 equally frequent words)
+    rng = np.random.default_rng(2)
+    corpus = make_corpus([list(rng.integers(0, 5000, size=20)) for _ in range(300)], V=5000)
+    trainer = FastTrainer(corpus, config(lr=1e-9, min_lr=1e-9, epochs=1, negative=4), progress=False)
+    trainer.run()
+    assert trainer.history["epoch_loss"][0] == pytest.approx(5 * np.log(2), rel=5e-4)
+
+
+def test_stop_and_resume_is_exact():
+    corpus = synthetic_corpus(2000)
+    cfg = config(epochs=3, sample=1e-2)
+    full = FastTrainer(corpus, cfg, progress=False, chunk_words=1000)
+    full.run()
+
+    first = FastTrainer(corpus, cfg, progress=False, chunk_words=1000)
+    assert first.run(max_words=int(len(corpus) * 1.5)) is False
+    assert first.epoch == 1 and 0 < first.words_done < 3 * len(corpus)
+    state = first.state_dict()
+    for key, value in state.items():
+        assert isinstance(value, (np.ndarray, int, float, dict)), key
+    resumed = FastTrainer(corpus, cfg, progress=False, chunk_words=1000)
+    resumed.load_state_dict(state)
+    assert resumed.run() is True
+    np.testing.assert_array_equal(resumed.W_in, full.W_in)
+    np.testing.assert_array_equal(resumed.W_out, full.W_out)
+    assert resumed.history["epoch_loss"] == full.history["epoch_loss"]
+
+
+def test_request_stop_from_callback():
+    corpus = synthetic_corpus()
+    holder = {}
+    trainer = FastTrainer(corpus, config(epochs=5), progress=False,
+                          callbacks=[lambda epoch, info: epoch == 1 and holder["t"].request_stop()])
+    holder["t"] = trainer
+    assert trainer.run() is False
+    assert trainer.epoch == 2 and len(trainer.history["epoch_loss"]) == 2
+
+
+def test_divergence_raises_training_error():
+    corpus = synthetic_corpus()
+    with pytest.raises(TrainingError, match="NaN/Inf"):
+        FastTrainer(corpus, config(lr=1e30), progress=False).run()
+
+
+def test_bad_input_raises_project_errors():
+    corpus = synthetic_corpus(10)
+    with pytest.raises(TrainingError):
+        FastTrainer(corpus, config(model="ppmi"), progress=False)
+    with pytest.raises(TrainingError):
+        FastTrainer(corpus, config(loss="softmax"), progress=False)
+    bad = EncodedCorpus(np.array([0, 7], np.int32), np.array([0, 2]), Vocabulary(["a", "b"], [1, 1]))
+    with pytest.raises(CorpusError):
+        FastTrainer(bad, config(), progress=False)
+    empty = EncodedCorpus(np.zeros(0, np.int32), np.array([0]), Vocabulary(["a"], [1]))
+    with pytest.raises(CorpusError):
+        FastTrainer(empty, config(), progress=False)
+    trainer = FastTrainer(corpus, config(), progress=False)
+    other = FastTrainer(corpus, config(threads=2), progress=False)
+    with pytest.raises(TrainingError):
+        trainer.load_state_dict(other.state_dict())
+
+
+def test_train_returns_keyed_vectors_with_metadata():
+    pytest.importorskip("wordvec.vectors")
+    corpus = synthetic_corpus()
+    epochs = []
+    kv = train(corpus, config(epochs=2), progress=False, callbacks=[lambda e, info: epochs.append(e)])
+    assert epochs == [0, 1]
+    assert kv.vectors.dtype == np.float32 and kv.vectors.shape == (40, 16)
+    assert list(kv.index_to_key) == corpus.vocab.index_to_key
+    np.testing.assert_array_equal(kv.counts, corpus.vocab.counts)
+    meta = kv.metadata
+    assert meta["engine"] == "fast" and meta["config"]["model"] == "skipgram"
+    assert len(meta["loss_history"]["epoch_loss"]) == 2
+
+
+# ---- PTB ----
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_ptb_neighbours(ptb, model):
+    cfg = TrainConfig(model=model, epochs=1, threads=2, min_count=1, seed=1)
+    trainer = FastTrainer(ptb, cfg, progress=False)
+    trainer.run()
+    W = trainer.W_in / np.linalg.norm(trainer.W_in, axis=1, keepdims=True)
+    vocab = ptb.vocab
+    year = vocab.key_to_index["year"]
+    top = [vocab.index_to_key[i] for i in np.argsort(-(W @ W[year]))[1:6]]
+    assert {"month", "week"} & set(top), top
+    assert 1.5 < trainer.history["epoch_loss"][0] < 4.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_ptb_analogies_match_gensim_level(ptb, model):
+    """5 epochs on PTB: analogy accuracy in the range gensim reaches on this corpus (~0.02-0.04)."""
+    gensim_models = pytest.importorskip("gensim.models")
+    kv = train(ptb, TrainConfig(model=model, epochs=5, threads=2, min_count=1, seed=1), progress=False)
+    gkv = gensim_models.KeyedVectors(kv.vector_size)
+    gkv.add_vectors(list(kv.index_to_key), kv.vectors)
+    score, _ = gkv.evaluate_word_analogies(str(DATA / "eval" / "questions-words.txt"))
+    assert score > 0.015
+    rho = gkv.evaluate_word_pairs(str(DATA / "eval" / "wordsim353.tsv"))[1][0]
+    assert rho > 0.2
