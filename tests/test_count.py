@@ -212,6 +212,16 @@ def test_svd_matches_numpy(method):
     assert np.all(U[np.abs(U).argmax(axis=0), np.arange(k)] > 0)
 
 
+def test_randomized_svd_of_rank_deficient_matrix():
+    """Sketch wider than the rank: the fast Cholesky orthonormalisation must fall back safely."""
+    rng = np.random.default_rng(8)
+    A = rng.standard_normal((40, 3)) @ rng.standard_normal((3, 30))
+    U, S, Vt = truncated_svd(sp.csr_matrix(A), 3, method="randomized", oversamples=10)
+    np.testing.assert_allclose(S, np.linalg.svd(A, compute_uv=False)[:3], rtol=1e-9)
+    np.testing.assert_allclose((U * S) @ Vt, A, atol=1e-9)
+    np.testing.assert_allclose(U.T @ U, np.eye(3), atol=1e-10)
+
+
 def test_randomized_svd_on_ppmi_spectrum_and_seed():
     rng = np.random.default_rng(5)
     ids, offsets = random_corpus(rng, 20_000, 300, 500)

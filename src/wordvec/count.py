@@ -191,16 +191,38 @@ def truncated_svd(
     return U, S, Vt
 
 
+def _orthonormalize(Y: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the columns of a tall `Y`.
+
+    CholeskyQR2 (two rounds of Y R^-1 with R from Cholesky of Y^T Y) uses only matrix products,
+    which stay fast on a busy machine where multithreaded Householder QR can be 50x slower;
+    rank-deficient or ill-conditioned blocks fall back to Householder QR.
+    """
+    import scipy.linalg as sla
+
+    Y = np.asarray(Y)
+    try:
+        Q = Y
+        for _ in range(2):
+            R = np.linalg.cholesky(Q.T @ Q).T
+            Q = sla.solve_triangular(R, Q.T, trans="T", lower=False, check_finite=False).T
+        if np.isfinite(Q).all() and np.allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=1e-8):
+            return Q
+    except np.linalg.LinAlgError:
+        pass
+    return np.linalg.qr(Y)[0]
+
+
 def _randomized_svd(matrix, k: int, *, n_iter: int, oversamples: int, seed: int):
     m, n = matrix.shape
     A = sp.csr_matrix(matrix, dtype=np.float64) if sp.issparse(matrix) else np.asarray(matrix, np.float64)
     AT = A.T.tocsr() if sp.issparse(A) else A.T
     width = min(k + max(oversamples, 0), min(m, n))
     rng = np.random.default_rng(seed)
-    Q = np.linalg.qr(A @ rng.standard_normal((n, width)))[0]
+    Q = _orthonormalize(A @ rng.standard_normal((n, width)))
     for _ in range(n_iter):
-        Q = np.linalg.qr(AT @ Q)[0]
-        Q = np.linalg.qr(A @ Q)[0]
+        Q = _orthonormalize(AT @ Q)
+        Q = _orthonormalize(A @ Q)
     B = np.asarray(AT @ Q).T  # (width, n) = Q^T A
     Ub, S, Vt = np.linalg.svd(B, full_matrices=False)
     return np.asarray(Q @ Ub[:, :k]), S[:k], Vt[:k]
