@@ -1,0 +1,204 @@
+"""KeyedVectors: access, caching, and queries checked against a float64 oracle and against gensim."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wordvec.errors import UnknownWordError
+from wordvec.vectors import KeyedVectors
+
+
+def random_kv(n_words: int = 300, dim: int = 16, seed: int = 0) -> KeyedVectors:
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((n_words, dim)).astype(np.float32)
+    return KeyedVectors(vectors, [f"w{i}" for i in range(n_words)], counts=np.arange(n_words, 0, -1))
+
+
+def oracle_most_similar(vectors, positive_rows, negative_rows, topn, clip=None):
+    """Float64 reimplementation: mean of unit vectors, cosine, query rows left out."""
+    vectors = vectors.astype(np.float64)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = unit[positive_rows].sum(0) - unit[negative_rows].sum(0)
+    query /= np.linalg.norm(query)
+    scores = unit[:clip] @ query
+    order = [int(i) for i in np.argsort(-scores) if i not in set(positive_rows) | set(negative_rows)]
+    return order[:topn], scores
+
+
+# -- construction and access --------------------------------------------------------------------
+
+
+def test_construction_validates_shapes_and_duplicates():
+    with pytest.raises(ValueError, match="duplicate word 'a'"):
+        KeyedVectors(np.zeros((2, 3)), ["a", "a"])
+    with pytest.raises(ValueError, match="3 vectors but 2 words"):
+        KeyedVectors(np.zeros((3, 3)), ["a", "b"])
+    with pytest.raises(ValueError, match="2-D"):
+        KeyedVectors(np.zeros(3), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="counts"):
+        KeyedVectors(np.zeros((2, 3)), ["a", "b"], counts=[1, 2, 3])
+
+
+def test_vectors_are_float32_and_lookup_works():
+    kv = KeyedVectors(np.arange(6, dtype=np.float64).reshape(3, 2), ["x", "y", "z"], metadata={"k": 1})
+    assert kv.vectors.dtype == np.float32 and kv.vector_size == 2 and len(kv) == 3
+    assert "y" in kv and "q" not in kv and 5 not in kv
+    assert kv.get_index("z") == 2 and kv.key_to_index == {"x": 0, "y": 1, "z": 2}
+    np.testing.assert_array_equal(kv["y"], [2.0, 3.0])
+    np.testing.assert_array_equal(kv[["z", "x"]], [[4.0, 5.0], [0.0, 1.0]])
+    assert list(kv) == ["x", "y", "z"] and kv.metadata == {"k": 1} and kv.counts is None
+
+
+def test_unknown_words_are_all_named():
+    kv = random_kv(10)
+    with pytest.raises(UnknownWordError) as info:
+        kv[["w1", "nope", "w2", "gone"]]
+    assert info.value.words == ["nope", "gone"]
+    assert "nope" in str(info.value) and "gone" in str(info.value)
+    with pytest.raises(UnknownWordError) as info:
+        kv.most_similar(["w1", "zzz"], ["yyy"])
+    assert info.value.words == ["zzz", "yyy"]
+    with pytest.raises(KeyError):  # UnknownWordError is a KeyError, like a dict miss
+        kv.get_vector("nope")
+    with pytest.raises(UnknownWordError):
+        kv.analogy("w1", "w2", "missing")
+
+
+def test_normed_vectors_cached_and_invalidated_on_replacement():
+    kv = random_kv(20, 4)
+    normed = kv.get_normed_vectors()
+    np.testing.assert_allclose(np.linalg.norm(normed, axis=1), 1.0, rtol=1e-6)
+    assert kv.get_normed_vectors() is normed  # cached
+    np.testing.assert_allclose(kv.get_vector("w3", norm=True), kv["w3"] / np.linalg.norm(kv["w3"]), rtol=1e-6)
+    kv.vectors = kv.vectors * 0 + np.eye(20, 4, dtype=np.float32) * 5
+    assert kv.get_normed_vectors() is not normed
+    np.testing.assert_array_equal(kv.get_vector("w1", norm=True), [0, 1, 0, 0])
+    with pytest.raises(ValueError):
+        kv.vectors = np.zeros((3, 4))
+
+
+def test_zero_vector_gives_zero_similarity_not_nan():
+    vectors = np.array([[0, 0], [1, 0], [0, 1]], dtype=np.float32)
+    kv = KeyedVectors(vectors, ["zero", "x", "y"])
+    assert kv.similarity("zero", "x") == 0.0
+    result = kv.most_similar("x", topn=2)
+    assert all(np.isfinite(score) for _, score in result)
+    assert result[0][1] == 0.0
+
+
+# -- queries against the oracle -------------------------------------------------------------------
+
+
+def test_most_similar_matches_float64_oracle_and_excludes_queries():
+    kv = random_kv(400, 24, seed=3)
+    for pos, neg in [([5], []), ([1, 2], [3]), ([7, 8, 9], [10, 11])]:
+        result = kv.most_similar([f"w{i}" for i in pos], [f"w{i}" for i in neg], topn=7)
+        expected, scores = oracle_most_similar(kv.vectors, pos, neg, 7)
+        assert [kv.get_index(w) for w, _ in result] == expected
+        np.testing.assert_allclose([s for _, s in result], scores[expected], rtol=1e-5, atol=1e-6)
+        assert not {f"w{i}" for i in pos + neg} & {w for w, _ in result}
+
+
+def test_most_similar_restrict_vocab_and_full_array():
+    kv = random_kv(200, 8, seed=4)
+    result = kv.most_similar("w150", topn=5, restrict_vocab=50)
+    expected, _ = oracle_most_similar(kv.vectors, [150], [], 5, clip=50)
+    assert [kv.get_index(w) for w, _ in result] == expected and all(kv.get_index(w) < 50 for w, _ in result)
+    scores = kv.most_similar("w0", topn=None)
+    assert scores.shape == (200,)
+    assert scores[0] == pytest.approx(1.0, abs=1e-6)
+    assert kv.most_similar("w0", topn=0) == []
+
+
+def test_most_similar_accepts_raw_vectors_and_weights():
+    kv = random_kv(100, 8, seed=5)
+    by_vector = kv.most_similar(positive=[kv["w4"] * 3.0], topn=3)
+    assert by_vector[0][0] == "w4"  # a raw vector is not excluded
+    assert kv.similar_by_vector(kv["w4"], topn=3) == by_vector
+    assert [w for w, _ in kv.most_similar("w4", topn=2)] == [w for w, _ in by_vector[1:]]
+    doubled = kv.most_similar(positive=[("w1", 2.0), ("w2", 2.0)], topn=5)
+    plain = kv.most_similar(positive=["w1", "w2"], topn=5)
+    assert [w for w, _ in doubled] == [w for w, _ in plain]
+
+
+def test_batch_queries_equal_single_queries():
+    kv = random_kv(500, 16, seed=6)
+    rng = np.random.default_rng(0)
+    triples = [tuple(f"w{i}" for i in rng.choice(500, 3, replace=False)) for _ in range(40)]
+    batch = kv.most_similar_batch([[b, c] for a, b, c in triples], [[a] for a, b, c in triples], topn=4)
+    analogies = kv.analogy_batch(triples, topn=4)
+    for (a, b, c), got, got_analogy in zip(triples, batch, analogies):
+        single = kv.most_similar([b, c], [a], topn=4)
+        assert [w for w, _ in got] == [w for w, _ in single] == [w for w, _ in got_analogy]
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in single], rtol=1e-5)
+    mul = kv.analogy_batch(triples[:10], topn=3, method="mul")
+    for (a, b, c), got in zip(triples[:10], mul):
+        assert [w for w, _ in got] == [w for w, _ in kv.analogy(a, b, c, topn=3, method="mul")]
+
+
+def test_analogy_finds_planted_relation():
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((50, 32)).astype(np.float32)
+    offset = rng.standard_normal(32).astype(np.float32) * 3
+    words = [f"x{i}" for i in range(50)] + [f"y{i}" for i in range(50)]
+    kv = KeyedVectors(np.vstack([base, base + offset]), words)
+    assert kv.analogy("x1", "y1", "x2")[0][0] == "y2"
+    assert kv.analogy("x1", "y1", "x2", method="mul")[0][0] == "y2"
+    assert kv.analogy("y3", "x3", "y9", topn=2)[0][0] == "x9"
+    with pytest.raises(ValueError, match="method"):
+        kv.analogy("x1", "y1", "x2", method="cube")
+
+
+def test_cosmul_matches_definition():
+    kv = random_kv(120, 10, seed=8)
+    unit = kv.vectors / np.linalg.norm(kv.vectors, axis=1, keepdims=True)
+
+    def shifted(word):
+        return (1 + unit @ unit[kv.get_index(word)]) / 2
+
+    expected = shifted("w1") * shifted("w2") / (shifted("w3") + 1e-6)
+    expected[[1, 2, 3]] = -np.inf
+    result = kv.most_similar_cosmul(["w1", "w2"], ["w3"], topn=5)
+    assert [kv.get_index(w) for w, _ in result] == list(np.argsort(-expected)[:5])
+
+
+def test_similarity_distance_n_similarity_doesnt_match():
+    vectors = np.array([[1, 0, 0], [0.9, 0.1, 0], [1, 0.05, 0.0], [0, 0, 1]], dtype=np.float32)
+    kv = KeyedVectors(vectors, ["cat", "dog", "lion", "car"])
+    expected = 0.9 / np.linalg.norm([0.9, 0.1])
+    assert kv.similarity("cat", "dog") == pytest.approx(expected, rel=1e-6)
+    assert kv.distance("cat", "dog") == pytest.approx(1 - expected, rel=1e-5)
+    assert kv.doesnt_match(["cat", "dog", "car", "lion"]) == "car"
+    assert kv.n_similarity(["cat"], ["dog"]) == pytest.approx(expected, rel=1e-6)
+    assert kv.n_similarity(["cat", "dog"], ["car"]) == pytest.approx(0.0, abs=1e-7)
+    with pytest.raises(ValueError):
+        kv.n_similarity([], ["cat"])
+
+
+# -- gensim as oracle ---------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # gensim's cosmul calls its own deprecated init_sims
+def test_queries_equal_gensim():
+    gensim_models = pytest.importorskip("gensim.models")
+    kv = random_kv(300, 20, seed=9)
+    theirs = gensim_models.KeyedVectors(20)
+    theirs.add_vectors(kv.index_to_key, kv.vectors)
+    for pos, neg in [(["w1"], []), (["w1", "w2"], ["w3"]), (["w10", "w20", "w30"], ["w40"])]:
+        ours = kv.most_similar(pos, neg, topn=8)
+        ref = theirs.most_similar(pos, neg, topn=8)
+        assert [w for w, _ in ours] == [w for w, _ in ref]
+        np.testing.assert_allclose([s for _, s in ours], [s for _, s in ref], rtol=1e-6)
+        ours = kv.most_similar_cosmul(pos, neg, topn=8)
+        ref = theirs.most_similar_cosmul(pos, neg, topn=8)
+        assert [w for w, _ in ours] == [w for w, _ in ref]
+        np.testing.assert_allclose([s for _, s in ours], [s for _, s in ref], rtol=1e-6)
+    ours = kv.most_similar("w5", topn=5, restrict_vocab=100)
+    ref = theirs.most_similar("w5", topn=5, restrict_vocab=100)
+    assert ours == pytest.approx(ref)
+    assert kv.similarity("w1", "w2") == pytest.approx(float(theirs.similarity("w1", "w2")), rel=1e-6)
+    assert kv.doesnt_match(["w1", "w2", "w3", "w4"]) == theirs.doesnt_match(["w1", "w2", "w3", "w4"])
+    assert kv.n_similarity(["w1", "w2"], ["w3"]) == pytest.approx(
+        float(theirs.n_similarity(["w1", "w2"], ["w3"])), rel=1e-5
+    )
