@@ -86,6 +86,21 @@ def test_matches_python_oracle_across_chunk_boundaries(tmp_path, monkeypatch, pa
     check_against_oracle(path, data, min_count=min_count, order=order, lowercase=lowercase)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.tuples(_word, _sep), min_size=1, max_size=60), chunk=st.integers(1, 30))
+def test_eos_mode_matches_oracle_across_chunk_boundaries(tmp_path, monkeypatch, parts, chunk):
+    monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", chunk)
+    data = "".join(w + s for w, s in parts).encode()
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    tokens = [w.decode() for w in _BLANKS.split(data.replace(b"\n", b" <eos> ")) if w]
+    index: dict[str, int] = {}
+    ids = [index.setdefault(w, len(index)) for w in tokens]
+    c = book_corpus(path)
+    assert c.vocab.index_to_key == list(index) and c.ids.tolist() == ids
+    assert c.offsets.tolist() == [0, len(ids)]
+
+
 def test_last_line_without_newline_and_nul_whitespace(tmp_path):
     path = tmp_path / "c.txt"
     path.write_bytes(b"a\x00b  c\n\n\nc\ta\x00\x00\nb")

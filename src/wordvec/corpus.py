@@ -29,6 +29,7 @@ from wordvec.errors import CorpusError
 ORDERS = ("frequency", "first_seen", "gensim")
 ERRORS = ("strict", "replace")
 CHUNK_BYTES = 1 << 24  # 16 MiB per read
+PROBE_BYTES = 1 << 20  # words per byte of the first MiB size the id array
 
 Source = Union[str, os.PathLike, Iterable[Sequence[str]]]
 
@@ -148,7 +149,10 @@ class _Scan:
         self.ent_count = np.empty(n, np.int64)
         self.ent_byte = np.empty(n, np.int64)
         self.pool = np.empty(1 << 18, np.uint8)
-        self.ids = np.empty(max(size_hint // 5, 1024) if emit else 0, np.int32)
+        # Sized for the first chunk; `_presize` then extrapolates to the whole corpus.
+        self.size_hint = size_hint
+        self.presized = not emit
+        self.ids = np.empty(PROBE_BYTES // 2 + 1024 if emit else 0, np.int32)
         self.offsets = np.zeros(1024 if emit else 1, np.int64)
         self.state = np.zeros(tk.STATE_SIZE, np.int64)
         self.state[tk.ST_OFFSETS] = 1  # offsets[0] = 0
@@ -201,7 +205,11 @@ class _Scan:
                     raise CorpusError(f"cannot read corpus {item.label}: {exc}") from None
                 n = carry + (nread or 0)
                 final = not nread
-                pos = self._run(buf, 0, n, final, base)
+                pos = 0
+                if not self.presized and n > PROBE_BYTES:
+                    pos = self._run(buf, 0, PROBE_BYTES, False, base)
+                    self._presize(pos)
+                pos = self._run(buf, pos, n, final, base)
                 if final:
                     break
                 carry = n - pos
@@ -209,6 +217,15 @@ class _Scan:
                     buf[:carry] = buf[pos:n].copy()
                 base += pos
         self._close_sentence()
+
+    def _presize(self, probed: int) -> None:
+        """Grow `ids` once to the expected total (words per byte in the first `probed` bytes x
+        bytes in the corpus), so that large corpora avoid repeated grow-and-copy."""
+        self.presized = True
+        n = int(self.state[tk.ST_IDS])
+        expected = int(n / max(probed, 1) * self.size_hint * 1.02) + 1024
+        if expected > len(self.ids):
+            self.ids = _grown(self.ids, expected)
 
     def _close_sentence(self) -> None:
         st = self.state
