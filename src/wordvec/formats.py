@@ -110,10 +110,14 @@ def sniff_format(path: str | os.PathLike) -> str | None:
     if space < 0:
         return None
     _, dim = header
-    payload = rest[space + 1: space + 1 + 4 * dim]
-    if not payload:
-        return None
-    return "text" if _looks_textual(payload) else "binary"
+    line_end = rest.find(b"\n", space)
+    if line_end < 0:  # a very long first row: judge by the characters available
+        payload = rest[space + 1: space + 1 + 4 * dim]
+        return ("text" if _looks_textual(payload) else "binary") if payload else None
+    payload = rest[space + 1: line_end]
+    if _looks_textual(payload) and len(payload.split()) == dim:
+        return "text"
+    return "binary"
 
 
 def _open_plain(path: str | os.PathLike) -> IO[bytes]:
@@ -373,9 +377,9 @@ def read_word2vec_binary(path: str | os.PathLike, limit: int | None = None) -> V
             raise VectorFileError(f"{path}: byte offset 0: vector size must be at least 1, got {dim}")
         wanted = n_words if limit is None else min(n_words, limit)
         row_bytes = 4 * dim
-        # never trust the header for memory: start small and grow as rows really arrive
-        capacity = max(1, min(wanted, 1024))
-        vectors = np.empty((capacity, dim), dtype=np.float32) if wanted else np.zeros((0, dim), np.float32)
+        # never trust the header for memory: allocate only once a row has really arrived, then
+        # grow by doubling, so the matrix never exceeds twice the data actually read
+        vectors = np.zeros((0, dim), dtype=np.float32)
         words: list[str] = []
         seen: dict[str, int] = {}
         while len(words) < wanted:
@@ -415,7 +419,8 @@ def read_word2vec_binary(path: str | os.PathLike, limit: int | None = None) -> V
                 )
             seen[word] = word_offset
             if len(words) == vectors.shape[0]:
-                grown = np.empty((min(wanted, 2 * vectors.shape[0]), dim), dtype=np.float32)
+                rows = max(2 * vectors.shape[0], (1 << 22) // row_bytes, 1)
+                grown = np.empty((min(wanted, rows), dim), dtype=np.float32)
                 grown[: len(words)] = vectors
                 vectors = grown
             vectors[len(words)] = row

@@ -1,0 +1,274 @@
+"""Vector files: bit-exact round trips, gensim interop, sniffing, and clear errors on bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+from wordvec import __version__
+from wordvec.errors import VectorFileError
+from wordvec.formats import format_from_extension, sniff_format
+from wordvec.vectors import KeyedVectors
+
+
+def tricky_kv(n_words: int = 40, dim: int = 7, seed: int = 0) -> KeyedVectors:
+    """Random vectors plus values that lose bits under careless formatting."""
+    rng = np.random.default_rng(seed)
+    vectors = (rng.standard_normal((n_words, dim)) * 10.0 ** rng.integers(-8, 8, (n_words, dim))).astype(np.float32)
+    special = np.array(
+        [-0.0, 1e-45, -1e-45, 1.1754944e-38, 3.4028235e38, -3.4028235e38, 0.1, 1 / 3, 16777217.0],
+        dtype=np.float32,
+    )
+    vectors.flat[: special.size] = special
+    words = [f"w{i}" for i in range(n_words - 4)] + ["naïve", "日本", "émoji🙂", "a.b,c"]
+    return KeyedVectors(vectors, words, counts=np.arange(n_words, 0, -1) * 3, metadata={"config": {"dim": dim}})
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype == np.float32 and bool((a.view(np.uint32) == b.view(np.uint32)).all())
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.vec", "v.bin", "v.npz", "v.wv"])
+def test_round_trip_keeps_every_bit(tmp_path, name):
+    kv = tricky_kv()
+    path = tmp_path / name
+    kv.save(path)
+    loaded = KeyedVectors.load(path)
+    assert same_bits(loaded.vectors, kv.vectors)
+    assert loaded.index_to_key == kv.index_to_key
+    if format_from_extension(path) == "native":
+        np.testing.assert_array_equal(loaded.counts, kv.counts)
+        assert loaded.metadata == kv.metadata
+    else:
+        assert loaded.counts is None
+
+
+def test_format_from_extension_and_explicit_format(tmp_path):
+    assert [format_from_extension(p) for p in ("a.txt", "a.VEC", "a.bin", "a.bin.gz", "a.npz", "a")] == [
+        "text", "text", "binary", "binary", "native", "native",
+    ]
+    kv = tricky_kv(5, 3)
+    kv.save(tmp_path / "as_text.npz", format="text")
+    assert (tmp_path / "as_text.npz").read_bytes().startswith(b"5 3\n")
+    with pytest.raises(VectorFileError, match="unknown vector file format"):
+        kv.save(tmp_path / "x", format="csv")
+
+
+def test_misnamed_files_are_sniffed(tmp_path):
+    kv = tricky_kv(6, 4)
+    for fmt, name in [("binary", "really_binary.txt"), ("text", "really_text.bin"), ("native", "really_native.vec")]:
+        kv.save(tmp_path / name, format=fmt)
+        assert sniff_format(tmp_path / name) == fmt
+        assert same_bits(KeyedVectors.load(tmp_path / name).vectors, kv.vectors)
+    loaded = KeyedVectors.load_word2vec_format(tmp_path / "really_binary.txt")
+    assert same_bits(loaded.vectors, kv.vectors)
+    with pytest.raises(VectorFileError, match="native"):
+        KeyedVectors.load_word2vec_format(tmp_path / "really_native.vec")
+    with pytest.raises(VectorFileError):  # told "text" explicitly, but it is binary
+        KeyedVectors.load(tmp_path / "really_binary.txt", format="text")
+
+
+def test_native_file_layout_is_plain_arrays_and_json(tmp_path):
+    kv = tricky_kv(8, 3)
+    kv.metadata = {"config": {"model": "cbow", "dim": 3}, "loss": [1.5, 1.25]}
+    kv.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
+        assert sorted(archive.files) == ["counts", "header", "vectors", "words"]
+        assert archive["vectors"].dtype == np.float32
+        assert json.loads(archive["words"].tobytes().decode("utf-8")) == kv.index_to_key
+        header = json.loads(archive["header"].tobytes().decode("utf-8"))
+    assert header["wordvec_version"] == __version__ and header["metadata"] == kv.metadata
+    assert KeyedVectors.load(tmp_path / "m.npz").metadata == kv.metadata
+
+
+def test_native_refuses_unsafe_metadata_and_keeps_old_file(tmp_path):
+    kv = tricky_kv(4, 2)
+    path = tmp_path / "m.npz"
+    kv.save(path)
+    before = path.read_bytes()
+    kv.metadata = {"bad": object()}
+    with pytest.raises(VectorFileError, match="JSON"):
+        kv.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]  # no temp file left behind
+
+
+def test_word2vec_formats_refuse_whitespace_words_atomically(tmp_path):
+    kv = KeyedVectors(np.ones((2, 2), np.float32), ["ok", "two words"])
+    path = tmp_path / "v.txt"
+    path.write_text("old")
+    with pytest.raises(VectorFileError, match="whitespace"):
+        kv.save(path)
+    assert path.read_text() == "old"
+    kv.save(tmp_path / "v.npz")  # the native format stores any word
+    assert KeyedVectors.load(tmp_path / "v.npz").index_to_key == ["ok", "two words"]
+
+
+def test_limit_keeps_first_words(tmp_path):
+    kv = tricky_kv(30, 5)
+    for name in ("v.txt", "v.bin", "v.npz"):
+        kv.save(tmp_path / name)
+        loaded = KeyedVectors.load(tmp_path / name, limit=7)
+        assert loaded.index_to_key == kv.index_to_key[:7]
+        assert same_bits(loaded.vectors, kv.vectors[:7])
+    assert len(KeyedVectors.load_word2vec_format(tmp_path / "v.bin", binary=True, limit=0)) == 0
+    with pytest.raises(ValueError):
+        KeyedVectors.load(tmp_path / "v.bin", limit=-1)
+
+
+def test_reads_c_tool_conventions_headerless_text_and_gzip(tmp_path):
+    # the C tool writes a trailing space on text rows and "\n" after each binary vector
+    (tmp_path / "c.txt").write_bytes(b"2 3\nthe 0.5 -1 2 \nof 1e-3 0 -0 \n")
+    kv = KeyedVectors.load(tmp_path / "c.txt")
+    np.testing.assert_array_equal(kv.vectors, np.array([[0.5, -1, 2], [1e-3, 0, 0]], np.float32))
+    (tmp_path / "glove.txt").write_text("the 0.5 1\nof 2 3\n")
+    assert KeyedVectors.load(tmp_path / "glove.txt").index_to_key == ["the", "of"]
+    payload = b"2 2\n" + b"x " + np.array([1, 2], "<f4").tobytes() + b"\n" + b"y " + np.array([3, 4], "<f4").tobytes()
+    (tmp_path / "v.bin.gz").write_bytes(gzip.compress(payload))
+    loaded = KeyedVectors.load(tmp_path / "v.bin.gz")
+    np.testing.assert_array_equal(loaded.vectors, [[1, 2], [3, 4]])
+
+
+# -- gensim interop -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_writes_wordvec_reads(tmp_path, binary):
+    gensim_models = pytest.importorskip("gensim.models")
+    kv = tricky_kv()
+    theirs = gensim_models.KeyedVectors(kv.vector_size)
+    theirs.add_vectors(kv.index_to_key, kv.vectors)
+    path = tmp_path / ("g.bin" if binary else "g.txt")
+    theirs.save_word2vec_format(str(path), binary=binary)
+    loaded = KeyedVectors.load(path)
+    order = [theirs.get_index(w) for w in loaded.index_to_key]
+    assert sorted(loaded.index_to_key) == sorted(kv.index_to_key)
+    assert same_bits(loaded.vectors, np.ascontiguousarray(theirs.vectors[order]))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_wordvec_writes_gensim_reads(tmp_path, binary):
+    gensim_models = pytest.importorskip("gensim.models")
+    kv = tricky_kv()
+    path = tmp_path / ("w.bin" if binary else "w.txt")
+    kv.save_word2vec_format(path, binary=binary)
+    theirs = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert list(theirs.index_to_key) == kv.index_to_key
+    assert same_bits(np.ascontiguousarray(theirs.vectors), kv.vectors)
+
+
+# -- malformed input ----------------------------------------------------------------------------
+
+
+def write(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def binary_entry(word: bytes, values) -> bytes:
+    return word + b" " + np.asarray(values, "<f4").tobytes() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty file"),
+        (b"2 3\na 1 2 3\nb 1 2\n", "line 3: word 'b' has 2 values, expected 3"),
+        (b"2 2\na 1 2\nb 1 x2\n", "line 3: value 2 of word 'b' is not a number"),
+        (b"2 2\na 1 nan\nb 1 2\n", "line 2: word 'a' has a non-finite value .* at position 2"),
+        (b"2 2\na 1 2\nb -inf 2\n", "line 3: word 'b' has a non-finite value .* at position 1"),
+        (b"2 2\na 1 2\na 3 4\n", "line 3: duplicate word 'a'"),
+        (b"3 2\na 1 2\nb 3 4\n", "line 4: file ends after 2 of the 3 words"),
+        (b"1 2\na 1 2\nb 3 4\n", "line 3: more rows than the 1"),
+        (b"2 2\na 1 2\n\xff\xfeb 3 4\n", "line 3: invalid UTF-8 at byte 0"),
+        (b"1 0\n", "line 1: vector size must be at least 1"),
+        (b"1 2\nlonely\n", "line 2: expected 'word v1 ... vD'"),
+    ],
+)
+def test_text_errors_name_the_line(tmp_path, data, message):
+    path = write(tmp_path, "bad.txt", data)
+    with pytest.raises(VectorFileError, match=message):
+        KeyedVectors.load(path, format="text")
+
+
+def test_binary_errors_name_the_offset(tmp_path):
+    good = b"2 2\n" + binary_entry(b"a", [1, 2]) + binary_entry(b"b", [3, 4])
+    truncated = write(tmp_path, "t.bin", good[:-5])
+    with pytest.raises(VectorFileError, match=r"byte offset 17: truncated vector for word 'b'"):
+        KeyedVectors.load(truncated)
+    short = write(tmp_path, "s.bin", b"3 2\n" + good[4:])
+    with pytest.raises(VectorFileError, match=r"byte offset 26: file ends after 2 of the 3 words"):
+        KeyedVectors.load(short, format="binary")
+    bad_utf8 = write(tmp_path, "u.bin", b"1 2\n" + binary_entry(b"ok\xc3(", [1, 2]))
+    with pytest.raises(VectorFileError, match=r"byte offset 6: invalid UTF-8"):
+        KeyedVectors.load(bad_utf8, format="binary")
+    dup = write(tmp_path, "d.bin", b"2 2\n" + binary_entry(b"a", [1, 2]) + binary_entry(b"a", [3, 4]))
+    with pytest.raises(VectorFileError, match=r"byte offset 15: duplicate word 'a'"):
+        KeyedVectors.load(dup, format="binary")
+    nan = write(tmp_path, "n.bin", b"1 2\n" + binary_entry(b"a", [1, np.inf]))
+    with pytest.raises(VectorFileError, match=r"byte offset 6: word 'a' has a non-finite value \(inf\) at position 2"):
+        KeyedVectors.load(nan, format="binary")
+    trailing = write(tmp_path, "x.bin", good + b"junk")
+    with pytest.raises(VectorFileError, match=r"byte offset 26: unexpected data"):
+        KeyedVectors.load(trailing, format="binary")
+    header = write(tmp_path, "h.bin", b"two 2\n" + binary_entry(b"a", [1, 2]))
+    with pytest.raises(VectorFileError, match=r"byte offset 0: malformed header"):
+        KeyedVectors.load(header, format="binary")
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_lying_header_never_allocates_much(tmp_path, fmt):
+    one_row = b"a 1 2\n" if fmt == "text" else binary_entry(b"a", [1, 2])
+    for header in (b"1000000000000 2\n", b"1 999999999999\n", b"999999999999999999 999999999999999999\n"):
+        path = write(tmp_path, f"lie.{fmt}", header + one_row)
+        tracemalloc.start()
+        try:
+            with pytest.raises(VectorFileError):
+                KeyedVectors.load(path, format=fmt)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 * 2**20, f"peak allocation {peak} bytes for header {header!r}"
+
+
+def test_native_errors(tmp_path):
+    kv = tricky_kv(5, 3)
+    path = tmp_path / "m.npz"
+    kv.save(path)
+    data = path.read_bytes()
+    write(tmp_path, "cut.npz", data[: len(data) // 2])
+    with pytest.raises(VectorFileError, match="cut.npz"):
+        KeyedVectors.load(tmp_path / "cut.npz")
+    np.savez(tmp_path / "foreign.npz", vectors=np.ones((2, 2), np.float32))
+    with pytest.raises(VectorFileError, match="no 'words' array"):
+        KeyedVectors.load(tmp_path / "foreign.npz")
+    np.savez(tmp_path / "obj.npz", vectors=np.ones((1, 2), np.float32), words=np.array([{"a": 1}], dtype=object),
+             header=np.zeros(2, np.uint8))
+    with pytest.raises(VectorFileError, match="unsupported dtype"):
+        KeyedVectors.load(tmp_path / "obj.npz")
+    # a member whose .npy header claims far more data than it holds
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    vectors_npy = members["vectors.npy"]
+    members["vectors.npy"] = vectors_npy.replace(b"(5, 3)", b"(500000000000, 3)").replace(b"     }", b"}", 1)
+    with zipfile.ZipFile(tmp_path / "lie.npz", "w") as archive:
+        for name, payload in members.items():
+            archive.writestr(name, payload)
+    with pytest.raises(VectorFileError, match="header says"):
+        KeyedVectors.load(tmp_path / "lie.npz")
+    with pytest.raises(VectorFileError, match="no such file"):
+        KeyedVectors.load(tmp_path / "missing.npz")
+
+
+def test_saving_non_finite_is_refused(tmp_path):
+    kv = KeyedVectors(np.array([[1, np.nan]], np.float32), ["a"])
+    for name in ("v.txt", "v.bin", "v.npz"):
+        with pytest.raises(VectorFileError, match="word 'a' has a non-finite value"):
+            kv.save(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
