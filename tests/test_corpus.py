@@ -130,6 +130,32 @@ def test_huge_single_line(tmp_path):
     assert c.ids[:6].tolist() == list(range(6)) and c.ids[-6:].tolist() == list(range(6))
 
 
+def test_memory_is_about_four_bytes_per_word(tmp_path, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", 1 << 20)
+    rng = np.random.default_rng(1)
+    words = np.array([f"w{k}" for k in range(5000)])
+    path = tmp_path / "m.txt"
+    n = 2_000_000
+    lines = words[rng.integers(0, 5000, size=n)].reshape(-1, 20)
+    path.write_text("\n".join(" ".join(line) for line in lines) + "\n")
+    load_corpus(path, min_count=1)  # compile/warm outside the trace
+    tracemalloc.start()
+    try:
+        vocab = Vocabulary.build(path)
+        build_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        c = vocab.encode(path)
+        encode_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(c) == n and c.n_sentences == n // 20
+    size = path.stat().st_size
+    assert size > 1e7 and build_peak < 4e6  # counting keeps no per-word data and no text
+    assert encode_peak < 4.3 * n + 5e6  # int32 ids (+2% slack) + offsets + 1 MiB buffer + vocab
+
+
 def test_giant_word_longer_than_a_chunk(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", 1 << 16)
     giant = b"z" * 300_000

@@ -210,6 +210,8 @@ class _Scan:
                     pos = self._run(buf, 0, PROBE_BYTES, False, base)
                     self._presize(pos)
                 pos = self._run(buf, pos, n, final, base)
+                if not self.presized and not final and pos > 0:  # first chunk under a probe
+                    self._presize(pos)
                 if final:
                     break
                 carry = n - pos
