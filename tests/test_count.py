@@ -235,6 +235,19 @@ def test_randomized_svd_on_ppmi_spectrum_and_seed():
     np.testing.assert_array_equal(U1, U2)
 
 
+def test_limit_blas_threads_restores_counts():
+    libs = count._loaded_openblas()
+    if not libs:
+        pytest.skip("no OpenBLAS found in this process")
+    before = [get() for get, _ in libs]
+    with count.limit_blas_threads(1):
+        assert all(get() == 1 for get, _ in libs)
+    assert [get() for get, _ in libs] == before
+    with pytest.raises(RuntimeError), count.limit_blas_threads(1):
+        raise RuntimeError("restored on errors too")
+    assert [get() for get, _ in libs] == before
+
+
 def test_svd_errors():
     with pytest.raises(ValueError, match="k must be"):
         truncated_svd(np.eye(4), 5)

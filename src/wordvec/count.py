@@ -8,10 +8,14 @@ alpha 1.0, eigen_weight 0) it reproduces the book's `create_co_matrix`, `ppmi` a
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
+import scipy.linalg as sla
 import scipy.sparse as sp
 
 from wordvec.errors import TrainingError
@@ -163,16 +167,25 @@ def truncated_svd(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The top-`k` singular triplets `(U, S, Vt)` of a sparse or dense matrix, S descending.
 
-    "randomized" is Halko, Martinsson & Tropp's range finder with `n_iter` QR-normalised power
-    iterations (seeded, fast and accurate for the decaying spectra of PPMI); "arpack" uses
-    `scipy.sparse.linalg.svds`; "dense" is numpy's full SVD (small matrices). Signs are fixed so
-    the largest entry of each left vector is positive.
+    "randomized" is Halko, Martinsson & Tropp's range finder with `n_iter` re-orthonormalised
+    power iterations (seeded, fast and accurate for the decaying spectra of PPMI); "arpack" uses
+    `scipy.sparse.linalg.svds`; "dense" is numpy's full SVD (small matrices). Dense steps run on
+    one BLAS thread (see `limit_blas_threads`). Signs are fixed so the largest entry of each left
+    vector is positive.
     """
     if method not in SVD_METHODS:
         raise ValueError(f"method must be one of {', '.join(SVD_METHODS)}, got {method!r}")
     m, n = matrix.shape
     if not 1 <= k <= min(m, n):
         raise ValueError(f"k must be in [1, {min(m, n)}] for a {m} x {n} matrix, got {k}")
+    with limit_blas_threads(1):
+        U, S, Vt = _svd(matrix, k, method, n_iter, oversamples, seed)
+    U, Vt = _flip_signs(U, Vt)
+    return U, S, Vt
+
+
+def _svd(matrix, k: int, method: str, n_iter: int, oversamples: int, seed: int):
+    m, n = matrix.shape
     if method == "dense" or (method == "arpack" and k >= min(m, n)):
         dense = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
         U, S, Vt = np.linalg.svd(dense.astype(np.float64), full_matrices=False)
@@ -187,7 +200,6 @@ def truncated_svd(
         U, S, Vt = U[:, order], S[order], Vt[order]
     else:
         U, S, Vt = _randomized_svd(matrix, k, n_iter=n_iter, oversamples=oversamples, seed=seed)
-    U, Vt = _flip_signs(U, Vt)
     return U, S, Vt
 
 
@@ -198,8 +210,6 @@ def _orthonormalize(Y: np.ndarray) -> np.ndarray:
     which stay fast on a busy machine where multithreaded Householder QR can be 50x slower;
     rank-deficient or ill-conditioned blocks fall back to Householder QR.
     """
-    import scipy.linalg as sla
-
     Y = np.asarray(Y)
     try:
         Q = Y
@@ -211,6 +221,59 @@ def _orthonormalize(Y: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:
         pass
     return np.linalg.qr(Y)[0]
+
+
+# (get, set) symbol names of the OpenBLAS builds shipped with numpy/scipy wheels and plain OpenBLAS
+_OPENBLAS_SYMBOLS = (
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+)
+
+
+def _loaded_openblas() -> list[tuple[Callable, Callable]]:
+    """(get, set) thread-count functions of every OpenBLAS loaded in this process (Linux only)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return []
+    found = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path, mode=getattr(os, "RTLD_NOLOAD", 0) | ctypes.RTLD_LOCAL)
+        except OSError:
+            continue
+        for get_name, set_name in _OPENBLAS_SYMBOLS:
+            if hasattr(lib, get_name) and hasattr(lib, set_name):
+                found.append((getattr(lib, get_name), getattr(lib, set_name)))
+                break
+    return found
+
+
+@contextlib.contextmanager
+def limit_blas_threads(n: int = 1) -> Iterator[None]:
+    """Run the block with OpenBLAS limited to `n` threads, then restore the previous counts.
+
+    The SVD's dense steps are small (V x (dim + oversamples) blocks); on a busy machine a
+    multithreaded OpenBLAS spends most of its time waiting at barriers (10x slower measured on a
+    shared 2-core box), while one thread is never much slower. Best effort: a no-op where the
+    library cannot be found (other BLAS, other OS).
+    """
+    libs = _loaded_openblas()
+    saved = []
+    for get, set_ in libs:
+        try:
+            saved.append((set_, int(get())))
+            set_(ctypes.c_int(n))
+        except Exception:  # pragma: no cover - exotic builds
+            continue
+    try:
+        yield
+    finally:
+        for set_, previous in saved:
+            set_(ctypes.c_int(previous))
 
 
 def _randomized_svd(matrix, k: int, *, n_iter: int, oversamples: int, seed: int):
