@@ -204,13 +204,19 @@ def test_file_end_closes_sentence_between_files(tmp_path):
     assert as_lists(c) == [[0, 1], [2, 3]]
 
 
-def test_iterable_of_sentences():
+def test_iterable_of_sentences(monkeypatch):
     sents = [["the", "cat"], [], ["the", "dog", "the"]]
     c = load_corpus(sents, min_count=1)
     assert c.vocab.index_to_key == ["the", "cat", "dog"]
     assert as_lists(c) == [[0, 1], [0, 2, 0]]
     with pytest.raises(CorpusError, match="not strings"):
         load_corpus(["the cat", "a dog"], min_count=1)
+    with pytest.raises(CorpusError, match="sequences of str"):
+        load_corpus([[1, 2]], min_count=1)
+    monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", 1 << 16)
+    big = [[f"w{i % 997}", "x"] for i in range(300_000)]  # ~2 MB: many 64 KiB reads
+    c = load_corpus(iter(big), min_count=1, order="first_seen")
+    assert len(c) == 600_000 and c.n_sentences == 300_000 and c.words(998) == ["w1", "x"]
 
 
 # --------------------------------------------------------------------------- errors
@@ -305,6 +311,10 @@ def test_vocabulary_max_size_orders_and_encode(tmp_path):
     enc = v.encode(other)
     assert as_lists(enc) == [[1], [2, 0]] and enc.vocab is v
     assert len(enc) == 3 and enc.n_sentences == 2
+    unrelated = tmp_path / "unrelated.txt"
+    unrelated.write_text("nothing here is known\n")
+    with pytest.raises(CorpusError, match="no word of .* is in the vocabulary"):
+        v.encode(unrelated)
 
 
 def test_build_matches_load_corpus_vocab(tmp_path):

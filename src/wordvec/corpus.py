@@ -81,7 +81,10 @@ class _SentenceStream(io.RawIOBase):
             for sentence in self._lines:
                 if isinstance(sentence, (str, bytes)):
                     raise CorpusError("sentences must be sequences of words, not strings")
-                line = " ".join(sentence).encode("utf-8", "surrogatepass") + b"\n"
+                try:
+                    line = " ".join(sentence).encode("utf-8", "surrogatepass") + b"\n"
+                except TypeError:
+                    raise CorpusError("sentences must be sequences of str") from None
                 batch.append(line)
                 size += len(line)
                 if size >= len(view):
@@ -123,10 +126,10 @@ def resolve_inputs(source: Source) -> list[_Input]:
     return [_Input("<sentences>", sentences=source)]
 
 
-def _describe(inputs: list[_Input]) -> str:
+def _describe(source: Source, inputs: list[_Input]) -> str:
     if len(inputs) == 1:
         return inputs[0].label
-    return f"{Path(inputs[0].label).parent} ({len(inputs)} files)"
+    return f"{os.fspath(source)} ({len(inputs)} files)"
 
 
 # --------------------------------------------------------------------------- scanning
@@ -158,6 +161,7 @@ class _Scan:
         self.state[tk.ST_OFFSETS] = 1  # offsets[0] = 0
         self.file_first_entry: list[int] = []
         self.labels: list[str] = []
+        self.buf: np.ndarray | None = None  # read buffer, shared by the files of a directory
 
     # -- growth
     def _grow(self, status: int, need: int) -> None:
@@ -192,13 +196,15 @@ class _Scan:
         """Scan one stream chunk by chunk; a word cut by a chunk boundary is carried over."""
         self.file_first_entry.append(int(self.state[tk.ST_ENTRIES]))
         self.labels.append(item.label)
-        buf = np.empty(CHUNK_BYTES, dtype=np.uint8)
+        if self.buf is None:
+            self.buf = np.empty(CHUNK_BYTES, dtype=np.uint8)
+        buf = self.buf
         carry = 0
         base = 0
         with item.open() as stream:
             while True:
                 if carry > len(buf) // 2:  # a giant word: make room to read past it
-                    buf = _grown(buf, 2 * len(buf))
+                    buf = self.buf = _grown(buf, 2 * len(buf))
                 try:
                     nread = stream.readinto(memoryview(buf)[carry:])
                 except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
@@ -284,7 +290,7 @@ def _scan(source: Source, emit: bool, lowercase: bool, eos_token: str | None, er
     scan = _Scan(emit, eos_token, sum(i.size_hint() for i in inputs))
     for item in inputs:
         scan.feed(item)
-    label = _describe(inputs)
+    label = _describe(source, inputs)
     if scan.n_tokens == 0:
         raise CorpusError(f"corpus {label} is empty (no words)")
     words, counts, remap = scan.words(lowercase, errors)
@@ -370,7 +376,10 @@ class Vocabulary:
         new_id = np.fromiter((get(w, -1) for w in words), np.int32, len(words))
         if remap is not None:
             new_id = new_id[remap]
-        return _finish(scan, new_id, self, label)
+        encoded = _finish(scan, new_id, self, label)
+        if len(encoded) == 0:
+            raise CorpusError(f"no word of {label} is in the vocabulary ({len(self)} words)")
+        return encoded
 
     def keep_probabilities(self, sample: float) -> np.ndarray:
         """Probability of keeping each occurrence under frequency subsampling (word2vec C tool):
@@ -439,7 +448,7 @@ def _select(words: list[str], counts: np.ndarray, min_count: int, max_size: int 
 # --------------------------------------------------------------------------- encoded corpus
 
 
-@dataclass
+@dataclass(eq=False)
 class EncodedCorpus:
     """A corpus as ids: sentence i is `ids[offsets[i]:offsets[i+1]]` (CSR layout)."""
 
