@@ -166,7 +166,6 @@ def test_malformed_analogy_files(tmp_path, content, message):
         ("# c\na\tb\tmuch\n", "line 2: score 'much' is not a number"),
         ("a\tb\tnan\n", "line 1: score must be finite"),
         ("# only comments\n", "no word pairs"),
-        ("a\tzz\t1\nb\tyy\t2\n", "only 0 of 2 word pairs"),
         (b"a\tb\t1\n\xffc\td\t2\n", "line 2: invalid UTF-8"),
     ],
 )
@@ -177,6 +176,15 @@ def test_malformed_pair_files(tmp_path, content, message):
     with pytest.raises(EvaluationFileError, match=message) as info:
         evaluate_word_pairs(kv, path)
     assert isinstance(info.value, WordvecError)
+
+
+def test_too_few_known_pairs_give_nan_not_an_error(tmp_path):
+    path = tmp_path / "p.tsv"
+    path.write_text("a\tzz\t1\nb\tyy\t2\na\tb\t3\n")
+    kv = KeyedVectors(np.eye(4, dtype=np.float32), ["a", "b", "c", "d"])
+    result = evaluate_word_pairs(kv, path)
+    assert (result.pairs, result.skipped) == (1, 2)
+    assert np.isnan(result.spearman) and np.isnan(result.pearson)
 
 
 def test_missing_files(tmp_path):

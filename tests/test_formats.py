@@ -272,3 +272,10 @@ def test_saving_non_finite_is_refused(tmp_path):
         with pytest.raises(VectorFileError, match="word 'a' has a non-finite value"):
             kv.save(tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_numpy_values_in_metadata_become_json(tmp_path):
+    kv = tricky_kv(5, 2)
+    kv.metadata = {"loss": np.array([1.5, 0.25], np.float32), "epochs": np.int64(3), "lr": np.float64(0.025)}
+    kv.save(tmp_path / "m.npz")
+    assert KeyedVectors.load(tmp_path / "m.npz").metadata == {"loss": [1.5, 0.25], "epochs": 3, "lr": 0.025}

@@ -243,7 +243,10 @@ def evaluate_word_pairs(
     case_insensitive: bool = True,
     delimiter: str = "\t",
 ) -> PairsResult:
-    """Spearman and Pearson correlation between cosine similarity and human scores."""
+    """Spearman and Pearson correlation between cosine similarity and human scores.
+
+    With fewer than two usable pairs (or constant scores) the correlations are NaN.
+    """
     pairs = read_word_pairs(path, delimiter)
     ok, _ = _ok_vocab(kv, restrict_vocab, case_insensitive)
     fold = str.upper if case_insensitive else (lambda w: w)
@@ -259,12 +262,13 @@ def evaluate_word_pairs(
         v2 = _gensim_unit(kv.vectors[ok[w2]])
         gold.append(score)
         model.append(np.dot(v1, v2))
-    if len(gold) < 2:
-        raise EvaluationFileError(
-            f"{path}: only {len(gold)} of {len(pairs)} word pairs are in the vocabulary; need at least 2"
-        )
-    spearman = stats.spearmanr(gold, model)
-    pearson = stats.pearsonr(gold, model)
+    if len(gold) < 2 or len(set(gold)) < 2 or len(set(model)) < 2:
+        # too few (or constant) judgements: correlations are undefined, report NaN rather than fail
+        nan = (math.nan, math.nan)
+        spearman = pearson = nan
+    else:
+        spearman = stats.spearmanr(gold, model)
+        pearson = stats.pearsonr(gold, model)
     return PairsResult(
         spearman=float(spearman[0]),
         pearson=float(pearson[0]),

@@ -475,7 +475,7 @@ def write_native(
         "metadata": metadata,
     }
     try:
-        header_bytes = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        header_bytes = json.dumps(header, ensure_ascii=False, allow_nan=False, default=_json_default).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise VectorFileError(f"cannot write metadata: not JSON-safe ({exc})") from None
     arrays = {
@@ -487,6 +487,13 @@ def write_native(
         arrays["counts"] = np.asarray(counts, dtype=np.int64)
     with atomic_write(path, "wb") as out:
         np.savez(out, **arrays)
+
+
+def _json_default(obj: Any) -> Any:
+    """Let NumPy scalars and arrays in metadata through as plain JSON numbers and lists."""
+    if isinstance(obj, (np.generic, np.ndarray)):
+        return obj.tolist()
+    raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
 
 
 def _json_bytes(obj: Any) -> np.ndarray:

@@ -423,7 +423,8 @@ def analogy_top_k(
             lengths = np.sqrt(np.einsum("ij,ij->i", mean, mean))
             lengths[lengths == 0] = 1.0
             query = (mean * (1.0 / lengths)[:, None]).astype(np.float32)
-            scores = (query @ matrix.T) / norms
+            scores = query @ matrix.T
+            scores /= norms  # divide after the product, as gensim does, for identical rankings
         else:
             def shifted(rows: np.ndarray) -> np.ndarray:
                 return (1 + (normed[rows] @ matrix.T) / norms) / 2
