@@ -109,6 +109,15 @@ def test_last_line_without_newline_and_nul_whitespace(tmp_path):
     assert as_lists(c) == [[0, 1, 2], [2, 0], [1]]
 
 
+def test_utf8_byte_order_mark_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", 2)  # the mark arrives split across reads
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfhello world\nhello\n")
+    c = load_corpus(path, min_count=1)
+    assert c.vocab.index_to_key == ["hello", "world"]
+    assert as_lists(c) == [[0, 1], [0]]
+
+
 def test_many_distinct_words_grow_the_hash_table(tmp_path):
     rng = np.random.default_rng(0)
     tokens = [f"w{k}" for k in rng.integers(0, 60_000, size=200_000)]
@@ -270,6 +279,10 @@ def test_invalid_utf8_names_file_and_offset(tmp_path):
     msg = str(info.value)
     offset = bad.index(b"\xe9")
     assert "b.txt" in msg and f"byte {offset}" in msg and "\n" not in msg
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_text("some words\n", encoding="utf-16")  # BOM + NULs: not UTF-8 at all
+    with pytest.raises(CorpusError, match="utf16.txt at byte 0"):
+        load_corpus(utf16, min_count=1)
     c = load_corpus(d, min_count=1, errors="replace")
     assert "caf\ufffd" in c.vocab and c.vocab.counts[c.vocab.key_to_index["caf\ufffd"]] == 2
 

@@ -201,6 +201,7 @@ class _Scan:
         buf = self.buf
         carry = 0
         base = 0
+        at_start = True
         with item.open() as stream:
             while True:
                 if carry > len(buf) // 2:  # a giant word: make room to read past it
@@ -212,8 +213,12 @@ class _Scan:
                 n = carry + (nread or 0)
                 final = not nread
                 pos = 0
+                if at_start and (n >= 3 or final):
+                    at_start = False
+                    if buf[:3].tobytes() == b"\xef\xbb\xbf":
+                        pos = 3  # a UTF-8 byte order mark is not part of the first word
                 if not self.presized and n > PROBE_BYTES:
-                    pos = self._run(buf, 0, PROBE_BYTES, False, base)
+                    pos = self._run(buf, pos, PROBE_BYTES, False, base)
                     self._presize(pos)
                 pos = self._run(buf, pos, n, final, base)
                 if not self.presized and not final and pos > 0:  # first chunk under a probe
