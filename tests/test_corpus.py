@@ -268,11 +268,13 @@ def test_bad_options_are_value_errors(tmp_path):
             load_corpus(path, **kwargs)
 
 
-def test_invalid_utf8_names_file_and_offset(tmp_path):
+@pytest.mark.parametrize("chunk", [5, 1 << 24])
+def test_invalid_utf8_names_file_and_offset(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", chunk)
     d = tmp_path / "d"
     d.mkdir()
     (d / "a.txt").write_bytes("fine words\n".encode())
-    bad = b"ok caf\xe9 ok caf\xe9\n"  # latin-1 word inside a UTF-8 corpus
+    bad = "ok déjà vu\nok ".encode() + b"caf\xe9 ok caf\xe9\n"  # a latin-1 word in UTF-8 text
     (d / "b.txt").write_bytes(bad)
     with pytest.raises(CorpusError) as info:
         load_corpus(d, min_count=1)
