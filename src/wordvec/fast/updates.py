@@ -19,22 +19,33 @@ from numba import njit
 
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
+_PFLOOR = np.float32(1e-30)
 
 
 @njit(inline="always", cache=True, fastmath=True)
-def _sigmoid_and_nll(score, label):
-    """(sigmoid(score), -log P(label | score)) computed stably with one exp and one log1p."""
+def _sigmoid_and_prob(score, label):
+    """(sigmoid(score), P(label | score)) with one exp; P is floored at 1e-30 so that its log
+    stays finite. The NLL is taken as one log of a product of these per pair, not a log per score."""
     e = np.exp(-abs(score))
-    lp = np.log1p(e)
+    big = _ONE / (_ONE + e)
+    small = e * big
     if score >= _ZERO:
-        sig = _ONE / (_ONE + e)
+        sig = big
     else:
-        sig = e / (_ONE + e)
-    if label > _ZERO:
-        nll = lp + max(-score, _ZERO)
+        sig = small
+    if (label > _ZERO) == (score >= _ZERO):
+        p = big
     else:
-        nll = lp + max(score, _ZERO)
-    return sig, nll
+        p = small
+    return sig, max(p, _PFLOOR)
+
+
+@njit(inline="always", cache=True)
+def _fold(nll, prod):
+    """Move a running probability product into the NLL sum before it underflows."""
+    if prod < 1e-200:
+        return nll - np.log(prod), 1.0
+    return nll, prod
 
 
 @njit(inline="always", cache=True, fastmath=True)
@@ -59,6 +70,7 @@ def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc
             continue
         c = words[j]
         row = W_in[c]
+        prod = 1.0
         for k in range(k1):
             if valid[k] == 0:
                 g[k] = _ZERO
@@ -68,9 +80,10 @@ def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc
             for d in range(dim):
                 f += row[d] * out[d]
             label = _ONE if k == 0 else _ZERO
-            sig, nll = _sigmoid_and_nll(f, label)
+            sig, pk = _sigmoid_and_prob(f, label)
             g[k] = (label - sig) * lr
-            nll_sum += nll
+            prod *= pk
+        nll_sum -= np.log(prod)
         for d in range(dim):
             dc[d] = _ZERO
         for k in range(k1):
@@ -111,7 +124,7 @@ def cbow_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, h, neu1
     inv = _ONE / np.float32(cw)
     for d in range(dim):
         h[d] *= inv
-    nll_sum = 0.0
+    prod = 1.0
     for k in range(targets.shape[0]):
         if valid[k] == 0:
             continue
@@ -120,9 +133,9 @@ def cbow_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, h, neu1
         for d in range(dim):
             f += h[d] * out[d]
         label = _ONE if k == 0 else _ZERO
-        sig, nll = _sigmoid_and_nll(f, label)
+        sig, pk = _sigmoid_and_prob(f, label)
         gk = (label - sig) * lr
-        nll_sum += nll
+        prod *= pk
         for d in range(dim):
             neu1e[d] += gk * out[d]
             out[d] += gk * h[d]
@@ -132,7 +145,7 @@ def cbow_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, h, neu1
         row = W_in[words[j]]
         for d in range(dim):
             row[d] += neu1e[d]
-    return nll_sum, 1
+    return -np.log(prod), 1
 
 
 @njit(inline="always", cache=True, fastmath=True)
@@ -141,19 +154,21 @@ def _hs_path(W_out, x, codes, points, a, b, lr, neu1e):
     gradient in `neu1e`, return the NLL."""
     dim = x.shape[0]
     nll_sum = 0.0
+    prod = 1.0
     for p in range(a, b):
         out = W_out[points[p]]
         f = _ZERO
         for d in range(dim):
             f += x[d] * out[d]
         label = _ONE - np.float32(codes[p])
-        sig, nll = _sigmoid_and_nll(f, label)
+        sig, pk = _sigmoid_and_prob(f, label)
         gk = (label - sig) * lr
-        nll_sum += nll
+        prod *= pk
+        nll_sum, prod = _fold(nll_sum, prod)
         for d in range(dim):
             neu1e[d] += gk * out[d]
             out[d] += gk * x[d]
-    return nll_sum
+    return nll_sum - np.log(prod)
 
 
 @njit(inline="always", cache=True, fastmath=True)
