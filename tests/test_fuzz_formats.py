@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import gzip
 import os
 import tempfile
 
@@ -29,6 +29,8 @@ def _valid_files() -> dict[str, bytes]:
             kv.save(path, format=fmt)
             with open(path, "rb") as handle:
                 files[fmt] = handle.read()
+    files["text.gz"] = gzip.compress(files["text"], mtime=0)
+    files["binary.gz"] = gzip.compress(files["binary"], mtime=0)
     return files
 
 

@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
@@ -86,7 +87,7 @@ def _read_head(path: str | os.PathLike, size: int = 1 << 16) -> bytes:
     with _open_binary(path) as handle:
         try:
             return handle.read(size)
-        except (OSError, EOFError) as exc:  # corrupt gzip stream
+        except (OSError, EOFError, zlib.error) as exc:  # corrupt gzip stream
             raise VectorFileError(f"{path}: cannot read ({exc})") from None
 
 
@@ -212,7 +213,7 @@ def read_word2vec_text(path: str | os.PathLike, limit: int | None = None) -> Vec
                 seen[word] = line_no
                 words.append(word)
                 rows.append(values)
-        except (OSError, EOFError) as exc:  # corrupt gzip stream
+        except (OSError, EOFError, zlib.error) as exc:  # corrupt gzip stream
             raise VectorFileError(f"{path}: line {line_no + 1}: cannot read ({exc})") from None
     if line_no == 0:
         raise VectorFileError(f"{path}: empty file")
@@ -327,7 +328,7 @@ class _ByteReader:
         while self.available() < needed and not self.eof:
             try:
                 chunk = self.handle.read(_CHUNK)
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, zlib.error) as exc:
                 raise VectorFileError(f"{self.path}: byte offset {self.offset}: cannot read ({exc})") from None
             if not chunk:
                 self.eof = True
