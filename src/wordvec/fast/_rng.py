@@ -22,13 +22,13 @@ _LOW24 = np.uint64(0xFFFFFF)
 _INV24 = np.float32(1.0 / (1 << 24))
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def advance(state):
     """Next state of the generator (a Weyl sequence step)."""
     return state + _GOLDEN
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def output(state):
     """The 64 random bits for a state (splitmix64 finaliser)."""
     z = state
@@ -37,19 +37,19 @@ def output(state):
     return z ^ (z >> _S31)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def below(bits, n):
     """An integer in [0, n) from the high 32 bits (n < 2**32), by multiply-shift."""
     return np.int64(((bits >> _S32) * np.uint64(n)) >> _S32)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def unit(bits):
     """A float32 in [0, 1) from the high 24 bits."""
     return np.float32(bits >> _S40) * _INV24
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def unit_low(bits):
     """A float32 in [0, 1) from the low 24 bits (independent of `below`'s high bits)."""
     return np.float32(bits & _LOW24) * _INV24

@@ -18,10 +18,10 @@ from wordvec.fast import _rng
 from wordvec.fast.tables import draw
 from wordvec.fast.updates import cbow_hs_window, cbow_ns_window, sg_hs_window, sg_ns_window
 
-_OPTS = dict(nogil=True, cache=True, fastmath=True, boundscheck=False)
+_OPTS = dict(nogil=True, cache=True, fastmath=True, boundscheck=False, error_model="numpy")
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _max_sentence(offsets, s_begin, s_end):
     m = 1
     for s in range(s_begin, s_end):
@@ -31,7 +31,7 @@ def _max_sentence(offsets, s_begin, s_end):
     return m
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _subsample(ids, a, b, keep, buf, state):
     """Copy the kept words of ids[a:b] into buf; returns (count, new state)."""
     n = 0
@@ -47,14 +47,14 @@ def _subsample(ids, a, b, keep, buf, state):
     return n, state
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _lr_at(lr_begin, lr_end, done, total):
     if total <= 0:
         return lr_begin
     return np.float32(lr_begin + (lr_end - lr_begin) * (np.float32(done) / np.float32(total)))
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _draw_negatives(prob, alias, targets, valid, state):
     center = targets[0]
     for k in range(1, targets.shape[0]):

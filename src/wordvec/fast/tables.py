@@ -48,7 +48,7 @@ class AliasTable:
         return _sample_many(self.prob, self.alias, n, _rng.seed_states(seed, 1))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _build_alias(scaled):
     n = scaled.shape[0]
     prob = np.ones(n, np.float64)
@@ -79,7 +79,7 @@ def _build_alias(scaled):
     return prob, alias  # leftovers keep prob 1 (rounding)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def draw(prob, alias, bits):
     """One draw from an alias table, using 64 random bits (index from the high, coin from the low)."""
     i = _rng.below(bits, prob.shape[0])
@@ -88,7 +88,7 @@ def draw(prob, alias, bits):
     return np.int64(alias[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sample_many(prob, alias, n, state):
     out = np.empty(n, np.int64)
     s = state[0]
@@ -131,7 +131,7 @@ class HuffmanTree:
         return self.codes[a:b], self.points[a:b]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _build_huffman(sorted_counts, order):
     # word2vec's linear-time construction: leaves sorted by count descending, merged nodes appended
     # in increasing order, so the two smallest are always at one of two cursors.

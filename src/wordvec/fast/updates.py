@@ -22,7 +22,7 @@ _ZERO = np.float32(0.0)
 _PFLOOR = np.float32(1e-30)
 
 
-@njit(inline="always", cache=True, fastmath=True)
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
 def _sigmoid_and_prob(score, label):
     """(sigmoid(score), P(label | score)) with one exp; P is floored at 1e-30 so that its log
     stays finite. The NLL is taken as one log of a product of these per pair, not a log per score."""
@@ -40,7 +40,7 @@ def _sigmoid_and_prob(score, label):
     return sig, max(p, _PFLOOR)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _fold(nll, prod):
     """Move a running probability product into the NLL sum before it underflows."""
     if prod < 1e-200:
@@ -48,7 +48,7 @@ def _fold(nll, prod):
     return nll, prod
 
 
-@njit(inline="always", cache=True, fastmath=True)
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
 def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc):
     """Skip-gram, negative sampling, one window with shared negatives (Ji et al. 2016).
 
@@ -104,7 +104,7 @@ def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc
     return nll_sum, pairs
 
 
-@njit(inline="always", cache=True, fastmath=True)
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
 def cbow_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, h, neu1e):
     """CBOW, negative sampling: mean of the context rows predicts targets[0] against negatives."""
     dim = W_in.shape[1]
@@ -148,7 +148,7 @@ def cbow_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, h, neu1
     return -np.log(prod), 1
 
 
-@njit(inline="always", cache=True, fastmath=True)
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
 def _hs_path(W_out, x, codes, points, a, b, lr, neu1e):
     """Walk one Huffman path from input vector `x`: update the node rows, accumulate the input
     gradient in `neu1e`, return the NLL."""
@@ -171,7 +171,7 @@ def _hs_path(W_out, x, codes, points, a, b, lr, neu1e):
     return nll_sum - np.log(prod)
 
 
-@njit(inline="always", cache=True, fastmath=True)
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
 def sg_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offsets, lr, neu1e):
     """Skip-gram, hierarchical softmax: each context row walks the target word's Huffman path."""
     dim = W_in.shape[1]
@@ -192,7 +192,7 @@ def sg_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offset
     return nll_sum, pairs
 
 
-@njit(inline="always", cache=True, fastmath=True)
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
 def cbow_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offsets, lr, h, neu1e):
     """CBOW, hierarchical softmax: the context mean walks the target word's Huffman path."""
     dim = W_in.shape[1]
@@ -279,21 +279,21 @@ def cbow_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, t
     return float(nll)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sg_ns_one(W_in, W_out, words, targets, valid, lr, dT, g, dc):
     return sg_ns_window(W_in, W_out, words, 0, words.shape[0], -1, targets, valid, lr, dT, g, dc)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cbow_ns_one(W_in, W_out, words, targets, valid, lr, h, neu1e):
     return cbow_ns_window(W_in, W_out, words, 0, words.shape[0], -1, targets, valid, lr, h, neu1e)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sg_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, neu1e):
     return sg_hs_window(W_in, W_out, words, 0, words.shape[0], -1, target, codes, points, offsets, lr, neu1e)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cbow_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, h, neu1e):
     return cbow_hs_window(W_in, W_out, words, 0, words.shape[0], -1, target, codes, points, offsets, lr, h, neu1e)
