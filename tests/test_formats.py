@@ -279,3 +279,22 @@ def test_numpy_values_in_metadata_become_json(tmp_path):
     kv.metadata = {"loss": np.array([1.5, 0.25], np.float32), "epochs": np.int64(3), "lr": np.float64(0.025)}
     kv.save(tmp_path / "m.npz")
     assert KeyedVectors.load(tmp_path / "m.npz").metadata == {"loss": [1.5, 0.25], "epochs": 3, "lr": 0.025}
+
+
+@pytest.mark.parametrize("name", ["big.bin", "big.txt", "big.npz", "big.bin.gz"])
+def test_round_trip_of_files_larger_than_the_read_chunk(tmp_path, name):
+    from wordvec.formats import _CHUNK
+
+    dim = 50
+    n_words = 2 * _CHUNK // (4 * dim) + 7  # several read chunks, rows straddling chunk borders
+    rng = np.random.default_rng(11)
+    kv = KeyedVectors(rng.standard_normal((n_words, dim)).astype(np.float32), [f"w{i}" for i in range(n_words)])
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        kv.save(tmp_path / "plain.bin")
+        path.write_bytes(gzip.compress((tmp_path / "plain.bin").read_bytes()))
+    else:
+        kv.save(path)
+    loaded = KeyedVectors.load(path)
+    assert loaded.index_to_key == kv.index_to_key
+    assert same_bits(loaded.vectors, kv.vectors)

@@ -351,10 +351,10 @@ class _ByteReader:
             if searched >= max_len or not self.fill(self.available() + 1):
                 return -1
 
-    def take(self, n: int) -> memoryview:
-        view = memoryview(self.buffer)[self.pos: self.pos + n]
+    def take(self, n: int) -> bytes:
+        data = bytes(self.buffer[self.pos: self.pos + n])  # a copy: the buffer must stay resizable
         self.pos += n
-        return view
+        return data
 
 
 def read_word2vec_binary(path: str | os.PathLike, limit: int | None = None) -> VectorData:
@@ -370,7 +370,7 @@ def read_word2vec_binary(path: str | os.PathLike, limit: int | None = None) -> V
             if reader.available() == 0:
                 raise VectorFileError(f"{path}: empty file")
             raise VectorFileError(f"{path}: byte offset 0: missing header line 'V D'")
-        header = _parse_header(bytes(reader.take(newline + 1)))
+        header = _parse_header(reader.take(newline + 1))
         if header is None:
             raise VectorFileError(f"{path}: byte offset 0: malformed header (expected 'V D')")
         n_words, dim = header
@@ -393,7 +393,7 @@ def read_word2vec_binary(path: str | os.PathLike, limit: int | None = None) -> V
                         "its header announces (truncated?)"
                     )
                 raise VectorFileError(f"{path}: byte offset {start}: no word followed by a space")
-            raw_word = bytes(reader.take(space))
+            raw_word = reader.take(space)
             reader.take(1)
             stripped = raw_word.lstrip(b"\n")
             word_offset = start + len(raw_word) - len(stripped)
@@ -430,7 +430,7 @@ def read_word2vec_binary(path: str | os.PathLike, limit: int | None = None) -> V
                 reader.take(1)
         if limit is None or limit >= n_words:
             while reader.fill(1):
-                trailing = bytes(reader.take(reader.available()))
+                trailing = reader.take(reader.available())
                 if trailing.strip():
                     at = reader.offset - len(trailing) + (len(trailing) - len(trailing.lstrip()))
                     raise VectorFileError(
