@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from wordvec.config import TrainConfig
@@ -43,3 +45,18 @@ def test_atomic_write_replaces_only_on_success(tmp_path):
     with atomic_write(path, "w") as handle:
         handle.write("new")
     assert path.read_text() == "new"
+
+
+def test_atomic_write_keeps_permissions(tmp_path):
+    fresh = tmp_path / "fresh.txt"
+    with atomic_write(fresh, "w") as handle:
+        handle.write("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
+    existing = tmp_path / "existing.txt"
+    existing.write_text("old")
+    existing.chmod(0o640)
+    with atomic_write(existing, "w") as handle:
+        handle.write("new")
+    assert existing.stat().st_mode & 0o777 == 0o640

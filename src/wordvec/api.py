@@ -32,30 +32,9 @@ def load_training_corpus(source, config: TrainConfig, *, book: bool = False):
         return source
     if book:
         return corpus_mod.book_corpus(source)
-    if isinstance(source, (str, os.PathLike)):
-        return corpus_mod.load_corpus(
-            source, min_count=config.min_count, max_size=config.max_vocab, lowercase=config.lowercase
-        )
-    return _corpus_from_token_lists(source, config)
-
-
-def _corpus_from_token_lists(sentences: Iterable[Sequence[str]], config: TrainConfig):
-    """Encode in-memory token lists (gensim's `sentences`) through the same reader as files."""
-    import tempfile
-
-    from wordvec import corpus as corpus_mod
-
-    with tempfile.TemporaryDirectory(prefix="wordvec-") as tmp:
-        path = os.path.join(tmp, "sentences.txt")
-        with open(path, "w", encoding="utf-8") as handle:
-            for sentence in sentences:
-                if isinstance(sentence, str):
-                    raise TypeError("sentences must be lists of tokens, not strings")
-                handle.write(" ".join(sentence))
-                handle.write("\n")
-        return corpus_mod.load_corpus(
-            path, min_count=config.min_count, max_size=config.max_vocab, lowercase=config.lowercase
-        )
+    return corpus_mod.load_corpus(
+        source, min_count=config.min_count, max_size=config.max_vocab, lowercase=config.lowercase
+    )
 
 
 def train(

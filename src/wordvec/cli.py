@@ -16,7 +16,7 @@ from typing import Sequence
 
 from wordvec import __version__
 from wordvec.config import ENGINES, LOSSES, MODELS, OPTIMIZERS, TrainConfig
-from wordvec.errors import WordvecError
+from wordvec.errors import TrainingInterrupted, WordvecError
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -96,9 +96,7 @@ def cmd_train(args) -> int:
     from wordvec import api
 
     if args.resume:
-        from wordvec import checkpoint
-
-        return checkpoint.resume_cli(args)
+        return _resume(args)
     if not args.corpus:
         raise UsageError("wordvec train: a CORPUS is required (or --resume DIR)")
     if not args.out:
@@ -114,8 +112,10 @@ def cmd_train(args) -> int:
     if args.checkpoint:
         from wordvec import checkpoint
 
+        source = str(Path(args.corpus).resolve()) if Path(args.corpus).exists() else args.corpus
+        info = {"source": source, "book": args.book, "out": str(Path(args.out).resolve())}
         kv = checkpoint.train_with_checkpoints(
-            corpus, config, args.checkpoint, every=args.checkpoint_every, progress=not args.quiet
+            corpus, config, args.checkpoint, every=args.checkpoint_every, progress=not args.quiet, info=info
         )
     else:
         kv = api.engine_module(config).train(corpus, config, progress=not args.quiet)
@@ -130,6 +130,22 @@ def cmd_train(args) -> int:
         f"trained {label} on {words:,} words, {len(kv):,}-word vocabulary, dim {kv.vector_size}, "
         f"in {total_s:.1f} s (reading {read_s:.1f} s) -> {args.out}"
     )
+    return 0
+
+
+def _resume(args) -> int:
+    from wordvec import checkpoint
+
+    start = time.perf_counter()
+    kv, meta = checkpoint.resume(args.resume, progress=not args.quiet)
+    out = args.out or meta.get("out")
+    if not out:
+        raise UsageError("wordvec train --resume: the checkpoint records no output; give --out PATH")
+    kv.metadata.setdefault("corpus", str(meta.get("source")))
+    kv.save(out)
+    if args.history:
+        _write_history(kv, args.history)
+    print(f"resumed and finished the run in {args.resume} in {time.perf_counter() - start:.1f} s -> {out}")
     return 0
 
 
@@ -429,6 +445,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except TrainingInterrupted as exc:
+        print(f"wordvec: {exc}", file=sys.stderr)
+        return 128 + (exc.signum or 2)
     except WordvecError as exc:
         print(f"wordvec: error: {exc}", file=sys.stderr)
         return EXIT_DATA

@@ -32,3 +32,11 @@ class UnknownWordError(WordvecError, KeyError):
 
 class TrainingError(WordvecError, RuntimeError):
     """Training diverged (NaN/Inf) or was configured inconsistently."""
+
+
+class TrainingInterrupted(WordvecError):
+    """Training stopped on SIGINT/SIGTERM after saving a checkpoint; the message says how to resume."""
+
+    def __init__(self, message: str, signum: int | None = None):
+        super().__init__(message)
+        self.signum = signum
