@@ -79,6 +79,7 @@ class KeyedVectors:
         self._vectors = value
         self._norms: np.ndarray | None = None
         self._normed: np.ndarray | None = None
+        self._zero_rows: np.ndarray = np.zeros(0, dtype=np.int64)
 
     @property
     def vector_size(self) -> int:
@@ -129,6 +130,7 @@ class KeyedVectors:
             norms = np.linalg.norm(self._vectors, axis=1)
             self._norms = np.where(norms > 0, norms, np.float32(1.0)).astype(np.float32)
             self._normed = self._vectors / self._norms[:, None]
+            self._zero_rows = np.flatnonzero(norms == 0)  # no direction: never offered as neighbours
 
     @property
     def norms(self) -> np.ndarray:
@@ -242,13 +244,17 @@ class KeyedVectors:
 
     def _best(self, scores: np.ndarray, topn: int, exclude: set[int]) -> list[tuple[str, float]]:
         masked = scores.copy()
-        rows = [i for i in exclude if i < len(masked)]
+        rows = sorted({i for i in exclude if i < len(masked)} | set(self._masked_zero_rows(len(masked))))
         masked[rows] = -np.inf
         k = min(topn, len(masked) - len(rows))
         if k <= 0:
             return []
         top = _top_k(masked[None, :], k)[0]
         return [(self.index_to_key[i], float(scores[i])) for i in top]
+
+    def _masked_zero_rows(self, clip: int) -> np.ndarray:
+        self.fill_norms()
+        return self._zero_rows[self._zero_rows < clip]
 
     def most_similar_batch(
         self,
@@ -275,6 +281,7 @@ class KeyedVectors:
             original = scores.copy()
             for row, rows in enumerate(excludes[block]):
                 scores[row, [r for r in rows if r < clip]] = -np.inf
+            scores[:, self._masked_zero_rows(clip)] = -np.inf
             k = min(topn, clip)
             top = _top_k(scores, k) if k > 0 else np.zeros((len(scores), 0), dtype=np.int64)
             for row in range(len(scores)):
@@ -431,6 +438,7 @@ def analogy_top_k(
 
             scores = shifted(b) * shifted(c) / (shifted(a) + _COSMUL_EPS)
         rows = np.arange(len(a))
+        scores[:, kv._masked_zero_rows(clip)] = -np.inf
         for col in (a, b, c):
             inside = col < clip
             scores[rows[inside], col[inside]] = -np.inf
