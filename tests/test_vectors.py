@@ -202,3 +202,22 @@ def test_queries_equal_gensim():
     assert kv.n_similarity(["w1", "w2"], ["w3"]) == pytest.approx(
         float(theirs.n_similarity(["w1", "w2"], ["w3"])), rel=1e-5
     )
+
+
+def test_batches_split_into_blocks_give_the_same_answers(monkeypatch):
+    import wordvec.vectors as vectors_module
+
+    kv = random_kv(300, 8, seed=10)
+    rng = np.random.default_rng(1)
+    triples = [tuple(f"w{i}" for i in rng.choice(300, 3, replace=False)) for _ in range(50)]
+    whole = kv.analogy_batch(triples, topn=3), kv.analogy_batch(triples, topn=2, method="mul")
+    positives = [[b, c] for _, b, c in triples]
+    whole_similar = kv.most_similar_batch(positives, topn=4)
+    monkeypatch.setattr(vectors_module, "_BLOCK_CELLS", 7 * 300)  # blocks of a few queries
+    assert vectors_module._block_rows(300) == 7
+    blocked = kv.analogy_batch(triples, topn=3), kv.analogy_batch(triples, topn=2, method="mul")
+    blocked_similar = kv.most_similar_batch(positives, topn=4)
+    # same words; scores equal up to BLAS summation order, which may depend on the block shape
+    for ours, reference in zip([*blocked[0], *blocked[1], *blocked_similar], [*whole[0], *whole[1], *whole_similar]):
+        assert [w for w, _ in ours] == [w for w, _ in reference]
+        np.testing.assert_allclose([s for _, s in ours], [s for _, s in reference], rtol=1e-6)

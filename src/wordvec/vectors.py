@@ -19,7 +19,13 @@ from wordvec.errors import UnknownWordError
 
 Query = Union[str, np.ndarray, tuple]  # a word, a raw vector, or (word-or-vector, weight)
 
-_BLOCK = 1024  # queries per matrix product in the batched searches
+_BLOCK = 1024  # queries per matrix product in the batched searches ...
+_BLOCK_CELLS = 1 << 25  # ... but at most this many scores (128 MiB of float32) at once
+
+
+def _block_rows(clip: int, copies: int = 1) -> int:
+    """Queries per block so that `copies` score matrices of (block, clip) stay within budget."""
+    return max(1, min(_BLOCK, _BLOCK_CELLS // max(1, clip * copies)))
 _COSMUL_EPS = 1e-6  # gensim's guard against division by zero in 3CosMul
 
 
@@ -275,8 +281,9 @@ class KeyedVectors:
             queries[i] = self._mean_query(keys, weights)
             excludes.append(sorted(self._word_rows(keys)))
         results: list[list[tuple[str, float]]] = []
-        for start in range(0, len(queries), _BLOCK):
-            block = slice(start, start + _BLOCK)
+        step = _block_rows(clip, copies=2)
+        for start in range(0, len(queries), step):
+            block = slice(start, start + step)
             scores = (queries[block] @ self._vectors[:clip].T) / self.norms[:clip]
             original = scores.copy()
             for row, rows in enumerate(excludes[block]):
@@ -422,8 +429,9 @@ def analogy_top_k(
     k = max(0, min(topn, clip))
     top = np.zeros((len(abc), k), dtype=np.int64)
     best = np.full((len(abc), k), -np.inf, dtype=np.float32)
-    for start in range(0, len(abc), _BLOCK):
-        a, b, c = abc[start: start + _BLOCK].T
+    step = _block_rows(clip, copies=1 if method == "add" else 4)
+    for start in range(0, len(abc), step):
+        a, b, c = abc[start: start + step].T
         if method == "add":
             summed = (normed[b] + normed[c]) - normed[a]
             mean = summed.astype(np.float64) / 3.0
