@@ -200,3 +200,14 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
     assert "missing.bin" in result.stderr
+
+
+def test_demo_trains_on_ptb_and_answers_the_books_queries(tmp_path, capsys):
+    if not (DATA / "ptb" / "ptb.train.txt").is_file():
+        pytest.skip("PTB not available")
+    code, out, _ = run(capsys, "demo", "--model", "ppmi", "--out", tmp_path / "ptb.bin", "-q")
+    assert code == 0
+    lines = {line.split("->")[0].strip(): line for line in out.splitlines() if "->" in line}
+    assert {"you", "year", "car", "toyota"} <= set(lines)
+    you_neighbours = lines["you"].split("->")[1]
+    assert any(f" {p} (" in you_neighbours for p in ("we", "i", "they"))

@@ -163,6 +163,46 @@ def _write_history(kv, path: str) -> None:
         json.dump(history, handle)
 
 
+# ----------------------------------------------------------------------------------------- demo
+
+DEMO_QUERIES = ("you", "year", "car", "toyota")
+DEMO_ANALOGIES = (("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"),
+                  ("good", "better", "bad"))
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="train on PTB, then show the book's neighbours and analogies")
+    p.add_argument("--model", choices=MODELS, default="skipgram")
+    p.add_argument("--engine", choices=ENGINES, default="fast")
+    p.add_argument("--epochs", type=_positive_int, default=5)
+    p.add_argument("--threads", type=_positive_int, default=os.cpu_count() or 1)
+    p.add_argument("--out", "-o", default="ptb-vectors.bin", help="where to keep the vectors")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args) -> int:
+    args = argparse.Namespace(**{**vars(_train_defaults()), **vars(args), "corpus": "ptb", "min_count": 1})
+    cmd_train(args)
+    kv = _load(args.out)
+    for word in DEMO_QUERIES:
+        if word in kv:
+            neighbours = ", ".join(f"{w} ({s:.2f})" for w, s in kv.most_similar(word, topn=5))
+            print(f"{word:>8} -> {neighbours}")
+    for a, b, c in DEMO_ANALOGIES:
+        if all(w in kv for w in (a, b, c)):
+            answers = ", ".join(w for w, _ in kv.analogy(a, b, c, topn=3))
+            print(f"{a}:{b} = {c}:? -> {answers}")
+    return 0
+
+
+def _train_defaults() -> argparse.Namespace:
+    """The `train` subcommand's defaults, so `demo` trains exactly as `train` would."""
+    parser = _Parser(prog="wordvec")
+    _add_train(parser.add_subparsers())
+    return parser.parse_args(["train"])
+
+
 # -------------------------------------------------------------------------------------- queries
 
 
@@ -428,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wordvec", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"wordvec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_train, _add_similar, _add_analogy, _add_evaluate, _add_convert, _add_info,
+    for add in (_add_train, _add_demo, _add_similar, _add_analogy, _add_evaluate, _add_convert, _add_info,
                 _add_query, _add_plots):
         add(sub)
     return parser
