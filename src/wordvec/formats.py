@@ -9,6 +9,7 @@ read; NaN/Inf values and duplicate words are refused. Nothing is ever pickled.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import zipfile
@@ -70,14 +71,7 @@ def _check_format(fmt: str) -> str:
 
 def _open_binary(path: str | os.PathLike) -> IO[bytes]:
     """Open for reading, transparently gunzipping; missing files become VectorFileError."""
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise VectorFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise VectorFileError(f"{path}: is a directory, not a vector file") from None
-    except OSError as exc:
-        raise VectorFileError(f"{path}: cannot open ({exc.strerror})") from None
+    handle = _open_plain(path)
     if handle.peek(2)[:2] == _GZIP_MAGIC:
         return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
     return handle
@@ -121,7 +115,8 @@ def sniff_format(path: str | os.PathLike) -> str | None:
     return "binary"
 
 
-def _open_plain(path: str | os.PathLike) -> IO[bytes]:
+def _open_plain(path: str | os.PathLike) -> io.BufferedReader:
+    """Open for binary reading; a missing or unreadable path becomes VectorFileError."""
     try:
         return open(path, "rb")
     except FileNotFoundError:
