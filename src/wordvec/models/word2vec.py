@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from wordvec.models.negative_sampling import NegativeSamplingLoss, UnigramSampler
-from wordvec.nn.layers import Embedding
+from wordvec.nn.layers import Embedding, EmbeddingMean
 from wordvec.nn.sparse import merge_grads
 
 
@@ -41,7 +41,10 @@ class CBOW:
         rng = np.random.default_rng(seed)
         W_in, W_out = _init_tables(vocab_size, hidden_size, rng, dtype)
         self.batched = batched
-        self.in_layers = [Embedding(W_in, sparse=sparse) for _ in range(1 if batched else 2 * window_size)]
+        if batched:  # one layer for the whole window, averaging included
+            self.in_layers: list = [EmbeddingMean(W_in, sparse=sparse)]
+        else:  # the book's: one Embedding per context position
+            self.in_layers = [Embedding(W_in, sparse=sparse) for _ in range(2 * window_size)]
         self.ns_loss = NegativeSamplingLoss(
             W_out, counts, power, sample_size, seed=rng, sparse=sparse, batched=batched
         )
@@ -58,17 +61,18 @@ class CBOW:
         """contexts: (N, 2w) ids; target: (N,) ids; returns the batch loss."""
         self._n_context = contexts.shape[1]
         if self.batched:
-            h = self.in_layers[0].forward(contexts).mean(axis=1)
+            h = self.in_layers[0].forward(contexts)
         else:
             h = sum(layer.forward(contexts[:, i]) for i, layer in enumerate(self.in_layers))
             h = h * (1.0 / len(self.in_layers))
         return self.ns_loss.forward(h, target)
 
     def backward(self, dout: float = 1.0) -> None:
-        dh = self.ns_loss.backward(dout) * (1.0 / self._n_context)
+        dh = self.ns_loss.backward(dout)
         if self.batched:
-            self.in_layers[0].backward(np.broadcast_to(dh[:, None, :], (len(dh), self._n_context, dh.shape[1])))
+            self.in_layers[0].backward(dh)
         else:
+            dh = dh * (1.0 / self._n_context)
             for layer in self.in_layers:
                 layer.backward(dh)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from wordvec.nn.functions import sigmoid, softmax
-from wordvec.nn.sparse import SparseGrad, scatter_add
+from wordvec.nn.sparse import SparseGrad, outer_rows_grad, scatter_add
 
 
 class MatMul:
@@ -131,6 +131,32 @@ class Embedding:
         return None
 
 
+class EmbeddingMean:
+    """Mean of the rows W[idx[n, :]] for each n: the batched form of a CBOW window's C Embedding
+    layers and their average, with the table gradient built coalesced in one sparse product."""
+
+    def __init__(self, W: np.ndarray, sparse: bool = True) -> None:
+        self.params = [W]
+        self.sparse = sparse
+        self.grads: list = [SparseGrad.empty(W.shape, W.dtype) if sparse else np.zeros_like(W)]
+        self.idx: np.ndarray | None = None
+
+    def forward(self, idx: np.ndarray) -> np.ndarray:
+        self.idx = np.asarray(idx)
+        return self.params[0][self.idx].mean(axis=1)
+
+    def backward(self, dout: np.ndarray) -> None:
+        W = self.params[0]
+        n, c = self.idx.shape
+        weights = np.full((n, c), 1.0 / c, dtype=W.dtype)
+        grad = outer_rows_grad(self.idx, weights, np.asarray(dout, dtype=W.dtype), W.shape)
+        if self.sparse:
+            self.grads[0] = grad
+        else:
+            self.grads[0][...] = grad.to_dense()
+        return None
+
+
 class EmbeddingDot:
     """Score of each hidden row against selected rows of W: out[n, ...] = W[idx[n, ...]] . h[n].
 
@@ -155,11 +181,15 @@ class EmbeddingDot:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         h, target_W = self.cache
         if target_W.ndim == 2:
-            dtarget_W = dout[:, None] * h
             dh = dout[:, None] * target_W
         else:
-            dtarget_W = dout[:, :, None] * h[:, None, :]
             dh = np.matmul(dout[:, None, :], target_W)[:, 0, :]
-        self.embed.backward(dtarget_W)
-        self.grads[0] = self.embed.grads[0]
+        if self.embed.sparse:  # the coalesced table gradient straight from (ids, dout, h)
+            self.grads[0] = self.embed.grads[0] = outer_rows_grad(
+                self.embed.idx, dout, h, self.params[0].shape
+            )
+        else:
+            douts = dout[:, None] * h if target_W.ndim == 2 else dout[:, :, None] * h[:, None, :]
+            self.embed.backward(douts)
+            self.grads[0] = self.embed.grads[0]
         return dh

@@ -60,6 +60,16 @@ class SparseGrad:
         self.values = self.values * factor
 
 
+def _runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort order of `rows`, the sorted rows, and where each run of equal rows starts."""
+    order = np.argsort(rows)
+    sorted_rows = rows[order]
+    is_start = np.empty(len(rows), dtype=bool)
+    is_start[0] = True
+    np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=is_start[1:])
+    return order, sorted_rows, np.flatnonzero(is_start)
+
+
 def sum_rows(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique `rows` and the sum of `values` per unique row.
 
@@ -70,17 +80,28 @@ def sum_rows(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     values = values.reshape(len(rows), -1)
     if len(rows) == 0:
         return rows.astype(np.intp), values
-    order = np.argsort(rows)
-    sorted_rows = rows[order]
-    is_start = np.empty(len(rows), dtype=bool)
-    is_start[0] = True
-    np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=is_start[1:])
-    starts = np.flatnonzero(is_start)
+    order, sorted_rows, starts = _runs(rows)
     if len(starts) == len(rows):  # no duplicates: a permutation is enough
         return sorted_rows, values[order]
     indptr = np.append(starts, len(rows))
     selector = csr_array((np.ones(len(rows), dtype=values.dtype), order, indptr), shape=(len(starts), len(rows)))
     return sorted_rows[starts], selector @ values
+
+
+def outer_rows_grad(idx: np.ndarray, weights: np.ndarray, h: np.ndarray, shape: tuple[int, int]) -> SparseGrad:
+    """Coalesced gradient sum_{n,k} weights[n,k] * h[n] added to row idx[n,k] of a (V, H) table.
+
+    The gradient of EmbeddingDot's table, computed as one sparse (unique rows x N) @ h product
+    instead of materialising the (N, K, H) outer products and summing them afterwards.
+    """
+    n = len(h)
+    rows = np.asarray(idx).reshape(-1)
+    k = len(rows) // n
+    order, sorted_rows, starts = _runs(rows)
+    indptr = np.append(starts, len(rows))
+    data = np.asarray(weights, dtype=h.dtype).reshape(-1)[order]
+    mixer = csr_array((data, order // k, indptr), shape=(len(starts), n))
+    return SparseGrad(sorted_rows[starts], mixer @ h, tuple(shape), True)
 
 
 def scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:

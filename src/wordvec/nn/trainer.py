@@ -93,6 +93,9 @@ class Trainer:
                         bar.set_postfix(epoch=self.current_epoch + 1, loss=f"{self.loss_list[-1]:.3f}", refresh=False)
                     bar.update(hi - lo)
                 self.current_epoch += 1
+                flush = getattr(optimizer, "flush", None)  # LazyAdam: pending drift of skipped rows
+                if flush is not None:
+                    flush(model.params)
                 self.epoch_losses.append(epoch_total / n_batches)
                 for callback in callbacks:
                     callback(self.current_epoch, self.epoch_losses[-1])
