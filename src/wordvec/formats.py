@@ -63,6 +63,11 @@ def format_from_extension(path: str | os.PathLike) -> str:
     return "native"
 
 
+def _one_line(exc: BaseException) -> str:
+    """A library's error text squeezed onto one line (messages must stay one line)."""
+    return " ".join(str(exc).split())[:200]
+
+
 def _check_format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise VectorFileError(f"unknown vector file format {fmt!r} (expected one of {', '.join(FORMATS)})")
@@ -82,7 +87,7 @@ def _read_head(path: str | os.PathLike, size: int = 1 << 16) -> bytes:
         try:
             return handle.read(size)
         except (OSError, EOFError, zlib.error) as exc:  # corrupt gzip stream
-            raise VectorFileError(f"{path}: cannot read ({exc})") from None
+            raise VectorFileError(f"{path}: cannot read ({_one_line(exc)})") from None
 
 
 def sniff_format(path: str | os.PathLike) -> str | None:
@@ -209,7 +214,7 @@ def read_word2vec_text(path: str | os.PathLike, limit: int | None = None) -> Vec
                 words.append(word)
                 rows.append(values)
         except (OSError, EOFError, zlib.error) as exc:  # corrupt gzip stream
-            raise VectorFileError(f"{path}: line {line_no + 1}: cannot read ({exc})") from None
+            raise VectorFileError(f"{path}: line {line_no + 1}: cannot read ({_one_line(exc)})") from None
     if line_no == 0:
         raise VectorFileError(f"{path}: empty file")
     wanted = expected_words if limit is None else (None if expected_words is None else min(limit, expected_words))
@@ -324,7 +329,7 @@ class _ByteReader:
             try:
                 chunk = self.handle.read(_CHUNK)
             except (OSError, EOFError, zlib.error) as exc:
-                raise VectorFileError(f"{self.path}: byte offset {self.offset}: cannot read ({exc})") from None
+                raise VectorFileError(f"{self.path}: byte offset {self.offset}: cannot read ({_one_line(exc)})") from None
             if not chunk:
                 self.eof = True
                 break
@@ -473,7 +478,7 @@ def write_native(
     try:
         header_bytes = json.dumps(header, ensure_ascii=False, allow_nan=False, default=_json_default).encode("utf-8")
     except (TypeError, ValueError) as exc:
-        raise VectorFileError(f"cannot write metadata: not JSON-safe ({exc})") from None
+        raise VectorFileError(f"cannot write metadata: not JSON-safe ({_one_line(exc)})") from None
     arrays = {
         "vectors": np.ascontiguousarray(vectors, dtype=np.float32),
         "words": _json_bytes(list(words)),
@@ -517,7 +522,7 @@ def read_native(path: str | os.PathLike, limit: int | None = None) -> VectorData
         raise VectorFileError(f"{path}: no such file") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError) as exc:
-        raise VectorFileError(f"{path}: not a readable wordvec native (.npz) file ({exc})") from None
+        raise VectorFileError(f"{path}: not a readable wordvec native (.npz) file ({_one_line(exc)})") from None
     header = _decode_json_array(arrays["header"], path, "header")
     if not isinstance(header, dict) or header.get("format") != NATIVE_FORMAT_NAME:
         raise VectorFileError(f"{path}: not a wordvec native file (bad header)")
@@ -573,7 +578,7 @@ def _decode_json_array(array: np.ndarray, path, name: str) -> Any:
     try:
         return json.loads(array.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VectorFileError(f"{path}: {name!r} is not valid UTF-8 JSON ({exc})") from None
+        raise VectorFileError(f"{path}: {name!r} is not valid UTF-8 JSON ({_one_line(exc)})") from None
 
 
 def _read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, file_size: int) -> np.ndarray:
