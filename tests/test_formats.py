@@ -298,3 +298,50 @@ def test_round_trip_of_files_larger_than_the_read_chunk(tmp_path, name):
     loaded = KeyedVectors.load(path)
     assert loaded.index_to_key == kv.index_to_key
     assert same_bits(loaded.vectors, kv.vectors)
+
+
+def _native(tmp_path, name, **overrides):
+    header = {"format": "wordvec.keyedvectors", "format_version": 1, "wordvec_version": "x", "metadata": {}}
+    arrays = {
+        "vectors": np.ones((2, 3), np.float32),
+        "words": np.frombuffer(json.dumps(["a", "b"]).encode(), np.uint8),
+        "header": np.frombuffer(json.dumps(header).encode(), np.uint8),
+    }
+    for key, value in overrides.items():
+        if key.startswith("header_"):
+            header[key[7:]] = value
+            arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+        else:
+            arrays[key] = value
+    np.savez(tmp_path / name, **arrays)
+    return tmp_path / name
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"words": np.frombuffer(b'["a", "b", "c"]', np.uint8)}, "2 vectors but 3 words"),
+        ({"words": np.frombuffer(b'["a", "a"]', np.uint8)}, "duplicate word 'a'"),
+        ({"words": np.frombuffer(b'["a", 1]', np.uint8)}, "JSON list of strings"),
+        ({"words": np.frombuffer(b'["a", "b"', np.uint8)}, "'words' is not valid UTF-8 JSON"),
+        ({"words": np.array([1, 2], np.int32)}, "'words' must be UTF-8 JSON bytes"),
+        ({"header_format": "other"}, "bad header"),
+        ({"header_format_version": 99}, "unsupported native format version 99"),
+        ({"header_metadata": [1, 2]}, "metadata must be a JSON object"),
+        ({"vectors": np.ones(2, np.float32)}, "2-D float array"),
+        ({"vectors": np.ones((2, 3), np.int64)}, "2-D float array"),
+        ({"vectors": np.array([[1, 2, np.inf], [0, 0, 0]], np.float32)}, "word 'a' has a non-finite value"),
+        ({"counts": np.array([1, 2, 3])}, "'counts' must be 2 integers"),
+        ({"counts": np.array([1.5, 2.0])}, "'counts' must be 2 integers"),
+    ],
+)
+def test_native_content_is_validated(tmp_path, overrides, message):
+    with pytest.raises(VectorFileError, match=message):
+        KeyedVectors.load(_native(tmp_path, "bad.npz", **overrides))
+
+
+def test_native_accepts_float64_and_fortran_order(tmp_path):
+    values = np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3) / 7)
+    kv = KeyedVectors.load(_native(tmp_path, "ok.npz", vectors=values))
+    assert kv.vectors.dtype == np.float32
+    np.testing.assert_array_equal(kv.vectors, values.astype(np.float32))
