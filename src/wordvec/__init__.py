@@ -1,5 +1,9 @@
 """wordvec: word vectors from text (word2vec CBOW/skip-gram, PPMI/SVD) with a gensim-like API."""
 
+from __future__ import annotations
+
+import importlib
+
 from wordvec.errors import (
     CorpusError,
     DatasetError,
@@ -12,6 +16,32 @@ from wordvec.errors import (
 
 __version__ = "0.1.0"
 
+#: public names imported on first use, so `import wordvec` stays light (no Numba compile, no SciPy)
+_LAZY = {
+    "train": "wordvec.api",
+    "Word2Vec": "wordvec.api",
+    "PPMI": "wordvec.api",
+    "TrainConfig": "wordvec.config",
+    "KeyedVectors": "wordvec.vectors",
+    "Vocabulary": "wordvec.corpus",
+    "EncodedCorpus": "wordvec.corpus",
+    "load_corpus": "wordvec.corpus",
+    "book_corpus": "wordvec.corpus",
+    "evaluate_analogies": "wordvec.evaluate",
+    "evaluate_word_pairs": "wordvec.evaluate",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'wordvec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
 __all__ = [
     "CorpusError",
     "DatasetError",
@@ -21,4 +51,5 @@ __all__ = [
     "VectorFileError",
     "WordvecError",
     "__version__",
+    *_LAZY,
 ]
