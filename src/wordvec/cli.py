@@ -63,7 +63,7 @@ def _add_train(sub) -> None:
     p.add_argument("--min-count", type=_positive_int, default=5)
     p.add_argument("--max-vocab", type=_positive_int, default=None)
     p.add_argument("--sample", type=_nonneg_float, default=1e-3, help="subsampling threshold (0: off)")
-    p.add_argument("--epochs", type=_positive_int, default=5)
+    p.add_argument("--epochs", type=_positive_int, default=None, help="default 5 (10 with --book)")
     p.add_argument("--lr", type=float, default=None, help="starting learning rate (default by model/engine)")
     p.add_argument("--threads", type=_positive_int, default=os.cpu_count() or 1)
     p.add_argument("--seed", type=int, default=1)
@@ -72,7 +72,8 @@ def _add_train(sub) -> None:
     p.add_argument("--alpha", type=float, default=0.75, help="PPMI context-distribution smoothing (1.0: the book)")
     p.add_argument("--lowercase", action="store_true")
     p.add_argument("--book", action="store_true",
-                   help="read the corpus as the book does: <eos> per line end, one flat sequence, min-count 1")
+                   help="the book's setup: <eos> per line end, one flat sequence, min-count 1, "
+                        "no subsampling, 10 epochs (with --engine reference: batch 100, Adam lr 0.001)")
     p.add_argument("--history", help="also write the loss history as JSON here (for plot-loss)")
     p.add_argument("--checkpoint", help="directory for checkpoints (resumable with --resume)")
     p.add_argument("--checkpoint-every", type=_positive_int, default=None,
@@ -87,7 +88,8 @@ def _config_from_args(args) -> TrainConfig:
     return TrainConfig(
         model=args.model, engine=args.engine, loss=args.loss, dim=args.dim, window=window,
         negative=args.negative, min_count=1 if args.book else args.min_count, max_vocab=args.max_vocab,
-        sample=args.sample, epochs=args.epochs, lr=args.lr, threads=args.threads, seed=args.seed,
+        sample=0.0 if args.book else args.sample, epochs=args.epochs or (10 if args.book else 5),
+        lr=args.lr, threads=args.threads, seed=args.seed,
         batch_size=args.batch_size, optimizer=args.optimizer, alpha=args.alpha, lowercase=args.lowercase,
     )
 
