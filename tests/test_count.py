@@ -18,7 +18,7 @@ from wordvec.config import TrainConfig
 from wordvec.count import cooccurrence, embed, ppmi, truncated_svd
 from wordvec.errors import TrainingError
 
-DATA = Path(os.environ.get("WORDVEC_DATA", "/work/shared/data"))
+DATA = Path(os.environ.get("WORDVEC_DATA", "/nonexistent"))
 TOY = "you say goodbye and i say hello ."
 
 
@@ -227,12 +227,15 @@ def test_randomized_svd_on_ppmi_spectrum_and_seed():
     ids, offsets = random_corpus(rng, 20_000, 300, 500)
     ids = (ids * ids) % 300  # a skewed, structured distribution
     M = ppmi(cooccurrence(ids, 300, 2, offsets=offsets), 0.75)
+    S0 = np.linalg.svd(M.toarray().astype(np.float64), compute_uv=False)[:10]
     _, S, _ = truncated_svd(M, 10, method="randomized", seed=1)
-    S0 = np.linalg.svd(M.toarray(), compute_uv=False)[:10]
     np.testing.assert_allclose(S, S0, rtol=1e-3)
-    U1, _, _ = truncated_svd(M, 10, seed=4)
-    U2, _, _ = truncated_svd(M, 10, seed=4)
-    np.testing.assert_array_equal(U1, U2)
+    _, S, _ = truncated_svd(M, 10, method="arpack", seed=1)
+    np.testing.assert_allclose(S, S0, rtol=1e-9)
+    for method in ("randomized", "arpack"):
+        U1, _, _ = truncated_svd(M, 10, method=method, seed=4)
+        U2, _, _ = truncated_svd(M, 10, method=method, seed=4)
+        np.testing.assert_array_equal(U1, U2)
 
 
 def test_limit_blas_threads_restores_counts():
@@ -336,16 +339,17 @@ def test_train_returns_keyed_vectors(keyed_vectors):
 
 
 def ptb_book_mode() -> tuple[np.ndarray, list[str]]:
+    """PTB train as the book reads it (<eos> per line end, first-seen ids, one sequence)."""
+    if not (DATA / "ptb" / "ptb.train.txt").exists():
+        pytest.skip("PTB not available: set WORDVEC_DATA to the folder holding ptb/ptb.train.txt")
     try:
         from wordvec.corpus import book_corpus
-    except ImportError:
-        path = DATA / "ptb" / "ptb.train.txt"
-        if not path.exists():
-            pytest.skip("PTB not available (set WORDVEC_DATA)")
+    except ImportError:  # stand-in reader while wordvec.corpus is being written
         word_to_id: dict[str, int] = {}
-        ids = [word_to_id.setdefault(w, len(word_to_id)) for line in path.open() for w in line.split() + ["<eos>"]]
+        lines = (DATA / "ptb" / "ptb.train.txt").open()
+        ids = [word_to_id.setdefault(w, len(word_to_id)) for line in lines for w in line.split() + ["<eos>"]]
         return np.array(ids, dtype=np.int32), list(word_to_id)
-    corpus = book_corpus("ptb")
+    corpus = book_corpus(str(DATA / "ptb" / "ptb.train.txt"))
     return corpus.ids, list(corpus.vocab.index_to_key)
 
 
@@ -365,3 +369,20 @@ def test_ptb_neighbours_are_the_books(alpha, eigen_weight):
     assert {"i", "we", "they"} & set(top(vecs, words, "you"))
     assert "auto" in top(vecs, words, "car")
     assert {"honda", "nissan", "mazda", "lexus"} & set(top(vecs, words, "toyota"))
+
+
+def test_train_on_ptb_sentences_like_the_cli(keyed_vectors):
+    """`wordvec train ptb --model ppmi`: sentence-split PTB, min_count 5, package defaults."""
+    if not (DATA / "ptb" / "ptb.train.txt").exists():
+        pytest.skip("PTB not available: set WORDVEC_DATA to the folder holding ptb/ptb.train.txt")
+    corpus_mod = pytest.importorskip("wordvec.corpus")
+    if keyed_vectors is _StandInKeyedVectors:
+        pytest.skip("needs wordvec.vectors for most_similar")
+    corpus = corpus_mod.load_corpus(str(DATA / "ptb" / "ptb.train.txt"), min_count=5)
+    kv = count.train(corpus, TrainConfig(model="ppmi", window=2, dim=100), progress=False)
+    assert kv.vectors.shape == (len(corpus.vocab), 100)
+    np.testing.assert_array_equal(kv.counts, corpus.vocab.counts)
+    assert "month" in {w for w, _ in kv.most_similar("year", topn=5)}
+    assert {"i", "we"} <= {w for w, _ in kv.most_similar("you", topn=5)}
+    assert "auto" in {w for w, _ in kv.most_similar("car", topn=5)}
+    assert {"honda", "nissan", "mazda", "lexus"} & {w for w, _ in kv.most_similar("toyota", topn=5)}
