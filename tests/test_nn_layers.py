@@ -11,6 +11,7 @@ from wordvec.nn import (
     Affine,
     Embedding,
     EmbeddingDot,
+    EmbeddingMean,
     MatMul,
     ReLU,
     Sigmoid,
@@ -141,6 +142,22 @@ def test_batched_embedding_dot_equals_separate_layers():
     np.testing.assert_allclose(
         batched.grads[0].to_dense(), merge_grads([layer.grads[0] for layer in singles]).to_dense(), atol=1e-12
     )
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+def test_embedding_mean_gradients_and_equals_window_of_embeddings(sparse):
+    W = RNG.standard_normal((6, 3))
+    idx = np.array([[1, 1, 4, 0], [5, 2, 2, 2], [0, 3, 1, 1]])
+    check_layer(EmbeddingMean(W, sparse=sparse), [idx], grad_inputs=())
+    layer = EmbeddingMean(W, sparse=sparse)
+    singles = [Embedding(W) for _ in range(4)]
+    h = layer.forward(idx)
+    np.testing.assert_allclose(h, sum(e.forward(idx[:, i]) for i, e in enumerate(singles)) / 4)
+    dh = RNG.standard_normal(h.shape)
+    layer.backward(dh)
+    for e in singles:
+        e.backward(dh / 4)
+    np.testing.assert_allclose(dense(layer.grads[0]), merge_grads([e.grads[0] for e in singles]).to_dense(), atol=1e-12)
 
 
 def test_softmax_with_loss_labels_and_one_hot():
