@@ -38,7 +38,8 @@ def assert_same_as_gensim_analogies(kv: KeyedVectors, path, **options) -> dict:
     assert ours["accuracy"] == pytest.approx(score, abs=0.0)
     assert [s["section"] for s in ours["sections"]] == [s["section"] for s in sections[:-1]]
     for mine, theirs in zip(ours["sections"], sections[:-1]):
-        assert (mine["correct"], mine["total"]) == (len(theirs["correct"]), len(theirs["correct"]) + len(theirs["incorrect"]))
+        their_total = len(theirs["correct"]) + len(theirs["incorrect"])
+        assert (mine["correct"], mine["total"]) == (len(theirs["correct"]), their_total)
     return ours
 
 

@@ -30,7 +30,9 @@ def tricky_kv(n_words: int = 40, dim: int = 7, seed: int = 0) -> KeyedVectors:
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and a.dtype == b.dtype == np.float32 and bool((a.view(np.uint32) == b.view(np.uint32)).all())
+    if a.shape != b.shape or not a.dtype == b.dtype == np.float32:
+        return False
+    return bool((a.view(np.uint32) == b.view(np.uint32)).all())
 
 
 @pytest.mark.parametrize("name", ["v.txt", "v.vec", "v.bin", "v.npz", "v.wv"])

@@ -329,7 +329,9 @@ class _ByteReader:
             try:
                 chunk = self.handle.read(_CHUNK)
             except (OSError, EOFError, zlib.error) as exc:
-                raise VectorFileError(f"{self.path}: byte offset {self.offset}: cannot read ({_one_line(exc)})") from None
+                raise VectorFileError(
+                    f"{self.path}: byte offset {self.offset}: cannot read ({_one_line(exc)})"
+                ) from None
             if not chunk:
                 self.eof = True
                 break
