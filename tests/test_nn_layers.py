@@ -6,6 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from wordvec.nn import (
     Affine,
@@ -223,3 +226,27 @@ def test_sparse_grad_concat_coalesce_dense():
     np.testing.assert_allclose(c.values, [[5, 5], [1, 1], [2, 2]])
     np.testing.assert_allclose(merge_grads([a, b.to_dense()]), c.to_dense())
     assert c.norm_squared() == pytest.approx(np.sum(c.to_dense() ** 2))
+
+
+def test_outer_rows_grad_matches_dense_outer_products():
+    from wordvec.nn.sparse import outer_rows_grad
+
+    idx = RNG.integers(0, 9, (5, 7))
+    weights = RNG.standard_normal((5, 7))
+    h = RNG.standard_normal((5, 3))
+    expected = np.zeros((9, 3))
+    np.add.at(expected, idx, weights[:, :, None] * h[:, None, :])
+    grad = outer_rows_grad(idx, weights, h, (9, 3))
+    assert grad.coalesced and np.all(np.diff(grad.rows) > 0)
+    np.testing.assert_allclose(grad.to_dense(), expected, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.int64, st.integers(1, 60), elements=st.integers(0, 15)), st.integers(1, 4))
+def test_sum_rows_property(rows, width):
+    values = np.arange(len(rows) * width, dtype=np.float64).reshape(len(rows), width) % 7 - 3
+    unique, summed = sum_rows(rows, values)
+    expected = np.zeros((16, width))
+    np.add.at(expected, rows, values)  # oracle
+    assert np.array_equal(unique, np.unique(rows))
+    np.testing.assert_allclose(summed, expected[unique])
