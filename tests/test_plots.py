@@ -142,3 +142,11 @@ def test_missing_matplotlib_message(monkeypatch, kv, tmp_path):
     with pytest.raises(WordvecError, match="plotting needs matplotlib"):
         plots.plot_loss({"step_loss": [1.0, 0.5]}, tmp_path / "loss.png")
     assert not list(tmp_path.iterdir())
+
+
+def test_coincident_words_share_one_label(tmp_path):
+    same = StandInVectors(["you", "i", "hello"], [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    out = tmp_path / "same.svg"
+    plots.plot_words(same, ["you", "i", "hello"], out, method="svd")
+    texts = svg_texts(out)
+    assert "you, i" in texts and "hello" in texts and "you" not in texts

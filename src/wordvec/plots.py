@@ -120,6 +120,18 @@ def project_2d(vectors: np.ndarray, method: str = "pca") -> np.ndarray:
     return coords * signs
 
 
+def _merged_labels(coords: np.ndarray, labels: list[str]) -> list[tuple[int, str]]:
+    """One label per distinct point: words at (nearly) the same place share a comma-joined label,
+    so they stay readable instead of printing on top of each other."""
+    span = float(np.ptp(coords, axis=0).max()) if len(coords) else 0.0
+    tol = 1e-3 * span if span > 0 else 1e-12
+    keys = np.round(coords / tol).astype(np.int64)
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, key in enumerate(map(tuple, keys)):
+        groups.setdefault(key, []).append(i)
+    return [(members[0], ", ".join(labels[i] for i in members)) for members in groups.values()]
+
+
 def plot_words(
     kv: Any,
     words: Sequence[str],
@@ -167,9 +179,9 @@ def plot_words(
     if extra:
         ax.scatter(coords[n:, 0], coords[n:, 1], s=14, color="grey", zorder=2, label="neighbours")
     ax.scatter(coords[:n, 0], coords[:n, 1], s=40, color="tab:red", zorder=3, label="words")
-    for i, word in enumerate(labels):
+    for i, text in _merged_labels(coords, labels):
         query = i < n
-        ax.annotate(word, coords[i], xytext=(4, 3), textcoords="offset points",
+        ax.annotate(text, coords[i], xytext=(4, 3), textcoords="offset points",
                     fontsize=10 if query else 8, fontweight="bold" if query else "normal",
                     color="black" if query else "dimgrey")
     ax.set_title(title or f"{'PCA' if method == 'pca' else 'SVD'} of {len(labels)} word vectors")
