@@ -260,3 +260,23 @@ def test_all_google_questions_fast_on_10k_vocabulary():
     elapsed = time.perf_counter() - start
     assert (result.total, result.skipped) == (19544, 0)
     assert elapsed < 10.0, f"{elapsed:.1f}s for 19,544 questions"  # ~0.5 s on one core; a loop takes ~30 s
+
+
+@pytest.mark.slow
+@needs_eval_data
+@gensim_quiet
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_ptb_ppmi_vectors_equal_gensim_and_round_trip(tmp_path, monkeypatch):
+    """End to end on real data: PPMI/SVD vectors of PTB, evaluated by us and by gensim (~30 s)."""
+    api = pytest.importorskip("wordvec.api")
+    if not (DATA / "ptb" / "ptb.train.txt").exists():
+        pytest.skip("PTB missing")
+    monkeypatch.setenv("WORDVEC_DATA", str(DATA))
+    kv = api.train("ptb", model="ppmi", dim=100)
+    ours = assert_same_as_gensim_analogies(kv, QUESTIONS)
+    assert ours["total"] > 3000 and ours["correct"] > 0
+    pairs = assert_same_as_gensim_pairs(kv, WORDSIM)
+    assert pairs["spearman"] > 0.1  # real vectors agree with human judgements somewhat
+    kv.save(tmp_path / "ptb.bin")
+    again = KeyedVectors.load(tmp_path / "ptb.bin")
+    assert evaluate_analogies(again, QUESTIONS).to_dict() == ours
