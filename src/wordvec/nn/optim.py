@@ -150,10 +150,11 @@ class LazyAdam(Adam):
     def _buffers(self, n_rows: int, like: np.ndarray) -> list[np.ndarray]:
         """Four reusable (n_rows, H) scratch arrays: no large temporaries allocated per step."""
         shape = (n_rows,) + like.shape[1:]
-        buf = self._scratch.get(like.dtype)
-        if buf is None or buf.shape[1] < n_rows or buf.shape[2:] != like.shape[1:]:
+        key = (like.dtype, like.shape[1:])
+        buf = self._scratch.get(key)
+        if buf is None or buf.shape[1] < n_rows:
             buf = np.empty((4, max(n_rows, 1024)) + like.shape[1:], dtype=like.dtype)
-            self._scratch[like.dtype] = buf
+            self._scratch[key] = buf
         return [buf[i, :n_rows].reshape(shape) for i in range(4)]
 
     def update(self, params: list, grads: list) -> None:
