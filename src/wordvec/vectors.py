@@ -187,7 +187,7 @@ class KeyedVectors:
             mean += weight * vec
             total += abs(weight)
         if total > 0:
-            mean = mean / total
+            mean = mean.astype(np.float64) / total  # float64 from here on, as in gensim
         return _unit(mean)
 
     def _word_rows(self, keys: list) -> set[int]:
