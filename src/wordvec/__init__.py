@@ -7,6 +7,7 @@ import importlib
 from wordvec.errors import (
     CorpusError,
     DatasetError,
+    EvaluationFileError,
     TrainingError,
     TrainingInterrupted,
     UnknownWordError,
@@ -45,6 +46,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "CorpusError",
     "DatasetError",
+    "EvaluationFileError",
     "TrainingError",
     "TrainingInterrupted",
     "UnknownWordError",

@@ -19,6 +19,10 @@ class VectorFileError(WordvecError, ValueError):
     """A vector file is malformed or truncated; the message names the line or byte offset."""
 
 
+class EvaluationFileError(WordvecError, ValueError):
+    """An evaluation file is missing, undecodable or malformed; the message names the line."""
+
+
 class UnknownWordError(WordvecError, KeyError):
     """One or more query words are not in the vocabulary; `words` lists them."""
 

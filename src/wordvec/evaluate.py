@@ -22,14 +22,10 @@ import numpy as np
 from scipy import stats
 from scipy.linalg import blas
 
-from wordvec.errors import WordvecError
+from wordvec.errors import EvaluationFileError
 from wordvec.vectors import KeyedVectors, analogy_top_k
 
 _GENSIM_CANDIDATES = 5  # gensim scans this many neighbours for one that is not a, b or c
-
-
-class EvaluationFileError(WordvecError, ValueError):
-    """An evaluation file is missing, undecodable or malformed; the message names the line."""
 
 
 @dataclass
