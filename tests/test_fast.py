@@ -189,6 +189,26 @@ def test_models_learn_topics_and_loss_falls(model, loss):
     assert same > across + 0.3, (same, across)
 
 
+@pytest.mark.parametrize("model,loss", [("skipgram", "ns"), ("cbow", "hs")])
+def test_private_hot_rows_merge_back(model, loss):
+    # one thread: private copies merged every chunk must equal training on the shared rows
+    corpus = synthetic_corpus()
+    plain = FastTrainer(corpus, config(model=model, loss=loss), progress=False, chunk_words=500)
+    plain.run()
+    hot = FastTrainer(corpus, config(model=model, loss=loss), progress=False, chunk_words=500, hot_rows=8)
+    hot.run()
+    np.testing.assert_allclose(hot.W_in, plain.W_in, atol=2e-6)
+    np.testing.assert_allclose(hot.W_out, plain.W_out, atol=2e-6)
+    assert hot.W_in.shape == plain.W_in.shape
+    # two threads with private rows still learn the topics
+    two = FastTrainer(corpus, config(model=model, loss=loss, epochs=4, threads=2), progress=False,
+                      chunk_words=500, hot_rows=8)
+    two.run()
+    W = two.W_in / np.linalg.norm(two.W_in, axis=1, keepdims=True)
+    sims = W @ W.T
+    assert (sims[:20, :20].sum() - 20) / 380 > sims[:20, 20:].mean() + 0.3
+
+
 def test_initial_loss_is_log2_per_binary_decision():
     # zero output rows give sigmoid 0.5 for every score: NS loss = (1 + negative) * ln 2 per pair
     # (a negative equal to the true word is skipped: rare with 5000 equally frequent words)

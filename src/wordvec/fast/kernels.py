@@ -7,6 +7,12 @@ a learning rate falling linearly from `lr_begin` to `lr_end` across the chunk's 
 kernels are `nogil` so Python threads run them in parallel (Hogwild: unsynchronised writes to the
 shared weight matrices), and `cache=True` so a second process does not compile again. The thread's
 random state lives in `rng[0]` and is written back at the end. Returns (nll_sum, pairs).
+
+Hot rows: the weight matrices carry extra rows, a private block per thread starting at
+`in_base`/`out_base`. `hot_in`/`hot_out` list the most used words/nodes; at the start of a chunk
+the kernel copies them into its block, works there (`in_rows`/`out_rows` map each id to the row
+to use), and at the end merges back lock-free (shared += private - snapshot), so two threads stop
+fighting over the same cache lines. With `in_rows is None` (one thread) that code compiles away.
 """
 
 from __future__ import annotations
@@ -65,9 +71,29 @@ def _draw_negatives(prob, alias, targets, valid, state):
     return state
 
 
+@njit(inline="always", cache=True, error_model="numpy")
+def _hot_load(W, hot, base):
+    """Refresh the thread's private rows W[base + k] from the shared rows W[hot[k]]; return the
+    snapshot they start from."""
+    S = np.empty((hot.shape[0], W.shape[1]), np.float32)
+    for k in range(hot.shape[0]):
+        for d in range(W.shape[1]):
+            S[k, d] = W[hot[k], d]
+            W[base + k, d] = S[k, d]
+    return S
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _hot_merge(W, S, hot, base):
+    """Lock-free merge: shared += private - snapshot (other threads' updates in between are kept)."""
+    for k in range(hot.shape[0]):
+        for d in range(W.shape[1]):
+            W[hot[k], d] += W[base + k, d] - S[k, d]
+
+
 @njit(**_OPTS)
 def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                prob, alias, negative):
+                in_rows, hot_in, in_base, out_rows, hot_out, out_base, prob, alias, negative):
     """Skip-gram with negative sampling; negatives shared by each window."""
     dim = W_in.shape[1]
     buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
@@ -77,6 +103,8 @@ def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
     g = np.empty(negative + 1, np.float32)
     dc = np.empty(dim, np.float32)
     total = offsets[s_end] - offsets[s_begin]
+    S_in = _hot_load(W_in, hot_in, in_base)
+    S_out = _hot_load(W_out, hot_out, out_base)
     state = rng[0]
     nll = 0.0
     pairs = 0
@@ -94,16 +122,18 @@ def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
                 continue
             targets[0] = buf[i]
             state = _draw_negatives(prob, alias, targets, valid, state)
-            l, p = sg_ns_window(W_in, W_out, buf, lo, hi, i, targets, valid, lr, dT, g, dc)
+            l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, targets, valid, lr, dT, g, dc)
             nll += l
             pairs += p
     rng[0] = state
+    _hot_merge(W_in, S_in, hot_in, in_base)
+    _hot_merge(W_out, S_out, hot_out, out_base)
     return nll, pairs
 
 
 @njit(**_OPTS)
 def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                  prob, alias, negative):
+                in_rows, hot_in, in_base, out_rows, hot_out, out_base, prob, alias, negative):
     """CBOW (context mean) with negative sampling."""
     dim = W_in.shape[1]
     buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
@@ -112,6 +142,8 @@ def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_
     h = np.empty(dim, np.float32)
     neu1e = np.empty(dim, np.float32)
     total = offsets[s_end] - offsets[s_begin]
+    S_in = _hot_load(W_in, hot_in, in_base)
+    S_out = _hot_load(W_out, hot_out, out_base)
     state = rng[0]
     nll = 0.0
     pairs = 0
@@ -129,21 +161,26 @@ def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_
                 continue
             targets[0] = buf[i]
             state = _draw_negatives(prob, alias, targets, valid, state)
-            l, p = cbow_ns_window(W_in, W_out, buf, lo, hi, i, targets, valid, lr, h, neu1e)
+            l, p = cbow_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, targets, valid, lr, h, neu1e)
             nll += l
             pairs += p
     rng[0] = state
+    _hot_merge(W_in, S_in, hot_in, in_base)
+    _hot_merge(W_out, S_out, hot_out, out_base)
     return nll, pairs
 
 
 @njit(**_OPTS)
 def sg_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                codes, points, code_offsets):
+                in_rows, hot_in, in_base, out_rows, hot_out, out_base, codes, points, code_offsets):
     """Skip-gram with hierarchical softmax."""
     dim = W_in.shape[1]
     buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
     neu1e = np.empty(dim, np.float32)
+    x = np.empty(dim, np.float32)
     total = offsets[s_end] - offsets[s_begin]
+    S_in = _hot_load(W_in, hot_in, in_base)
+    S_out = _hot_load(W_out, hot_out, out_base)
     state = rng[0]
     nll = 0.0
     pairs = 0
@@ -159,22 +196,26 @@ def sg_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
             hi = min(i + reach + 1, n)
             if hi - lo < 2:
                 continue
-            l, p = sg_hs_window(W_in, W_out, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, neu1e)
+            l, p = sg_hs_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, x, neu1e)
             nll += l
             pairs += p
     rng[0] = state
+    _hot_merge(W_in, S_in, hot_in, in_base)
+    _hot_merge(W_out, S_out, hot_out, out_base)
     return nll, pairs
 
 
 @njit(**_OPTS)
 def cbow_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                  codes, points, code_offsets):
+                in_rows, hot_in, in_base, out_rows, hot_out, out_base, codes, points, code_offsets):
     """CBOW (context mean) with hierarchical softmax."""
     dim = W_in.shape[1]
     buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
     h = np.empty(dim, np.float32)
     neu1e = np.empty(dim, np.float32)
     total = offsets[s_end] - offsets[s_begin]
+    S_in = _hot_load(W_in, hot_in, in_base)
+    S_out = _hot_load(W_out, hot_out, out_base)
     state = rng[0]
     nll = 0.0
     pairs = 0
@@ -190,8 +231,10 @@ def cbow_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_
             hi = min(i + reach + 1, n)
             if hi - lo < 2:
                 continue
-            l, p = cbow_hs_window(W_in, W_out, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, h, neu1e)
+            l, p = cbow_hs_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, h, neu1e)
             nll += l
             pairs += p
     rng[0] = state
+    _hot_merge(W_in, S_in, hot_in, in_base)
+    _hot_merge(W_out, S_out, hot_out, out_base)
     return nll, pairs

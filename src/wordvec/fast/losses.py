@@ -28,6 +28,9 @@ class LossStrategy(Protocol):
     def kernel_args(self) -> tuple:
         """Arguments appended after the common ones in every kernel call."""
 
+    def hot_output_rows(self, n: int) -> np.ndarray:
+        """The (up to) n output rows touched most often, for thread-private copies."""
+
 
 class NegativeSampling:
     """Binary logistic loss on the true word and `negative` words drawn from counts**0.75."""
@@ -37,7 +40,8 @@ class NegativeSampling:
 
     def __init__(self, counts: np.ndarray, negative: int, power: float = 0.75):
         self.negative = int(negative)
-        self.table = AliasTable.unigram(np.maximum(np.asarray(counts), 0), power)
+        self.weights = np.maximum(np.asarray(counts, dtype=np.float64), 0) ** power
+        self.table = AliasTable.from_weights(self.weights)
 
     def output_rows(self, vocab_size: int) -> int:
         return vocab_size
@@ -47,6 +51,10 @@ class NegativeSampling:
 
     def kernel_args(self) -> tuple:
         return (self.table.prob, self.table.alias, self.negative)
+
+    def hot_output_rows(self, n: int) -> np.ndarray:
+        # every window draws `negative` noise words: the noise distribution dominates the use
+        return np.argsort(-self.weights, kind="stable")[:n].astype(np.int32)
 
 
 class HierarchicalSoftmax:
@@ -66,6 +74,12 @@ class HierarchicalSoftmax:
 
     def kernel_args(self) -> tuple:
         return (self.tree.codes, self.tree.points, self.tree.offsets)
+
+    def hot_output_rows(self, n: int) -> np.ndarray:
+        # inner nodes are numbered in merge order: the last ones are the root and its neighbours,
+        # which lie on almost every path
+        inner = self.tree.n_inner
+        return np.arange(inner - 1, max(inner - n, 0) - 1, -1, dtype=np.int32)
 
 
 def make_loss(loss: str, counts: np.ndarray, negative: int) -> LossStrategy:

@@ -23,7 +23,11 @@ from wordvec.fast.losses import LossStrategy, make_loss
 from wordvec.progress import progress_bar
 
 MAX_SENTENCE = 10_000  # word2vec's MAX_SENTENCE_LENGTH: longer sentences are split, not cut
-CHUNK_WORDS = 20_000  # words per kernel call: granularity of stop checks and progress
+CHUNK_WORDS = 20_000  # words per kernel call: granularity of stop checks, progress, hot-row merges
+# Rows of each matrix a thread may keep private copies of (merged every chunk). Off by default:
+# on the 2-core development machine it saved no time once the kernels index rows directly, and the
+# stale frequent rows raised the training loss (see docs/DESIGN.md, fast engine).
+HOT_ROWS = 0
 
 EpochCallback = Callable[[int, dict], Any]
 
@@ -57,7 +61,8 @@ class FastTrainer:
     """
 
     def __init__(self, corpus, config: TrainConfig, *, progress: bool = True,
-                 callbacks: Iterable[EpochCallback] = (), chunk_words: int = CHUNK_WORDS):
+                 callbacks: Iterable[EpochCallback] = (), chunk_words: int = CHUNK_WORDS,
+                 hot_rows: int | None = None):
         if config.model not in ("skipgram", "cbow"):
             raise TrainingError(f"the fast engine trains skipgram or cbow, not {config.model!r}")
         vocab = corpus.vocab
@@ -85,10 +90,16 @@ class FastTrainer:
         self.lr0 = float(config.learning_rate)
         self.min_lr = float(min(config.min_lr, self.lr0))
 
-        rng = np.random.default_rng(config.seed)
+        self.hot_rows = HOT_ROWS if hot_rows is None else int(hot_rows)
+        n_out = self.loss.output_rows(V)
+        hot_in, hot_out = self._hot_rows(V, min(self.hot_rows, V), min(self.hot_rows, n_out))
+        # each matrix carries one block of private hot-row copies per thread after its real rows
         dim = config.dim
-        self.W_in = ((rng.random((V, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)).astype(np.float32)
-        self.W_out = np.zeros((self.loss.output_rows(V), dim), np.float32)
+        self._W_in = np.zeros((V + self.threads * len(hot_in), dim), np.float32)
+        self._W_out = np.zeros((n_out + self.threads * len(hot_out), dim), np.float32)
+        rng = np.random.default_rng(config.seed)
+        self._W_in[:V] = (rng.random((V, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+        self._thread_args = [self._private_rows(t, V, hot_in, n_out, hot_out) for t in range(self.threads)]
         self.rng_states = _rng.seed_states(config.seed, self.threads)
         self.epoch = 0
         self.cursors = self.ranges[:-1].copy()
@@ -110,6 +121,36 @@ class FastTrainer:
         if keep.shape != (V,):
             raise CorpusError("keep probabilities do not match the vocabulary")
         return np.ascontiguousarray(keep)
+
+    def _hot_rows(self, V: int, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+        """The most used input rows (by occurrences after subsampling) and output rows."""
+        use = self.counts * self.keep
+        hot_in = np.argsort(-use, kind="stable")[:n_in].astype(np.int32)
+        return hot_in, self.loss.hot_output_rows(n_out)
+
+    def _private_rows(self, t: int, V: int, hot_in: np.ndarray, n_out: int, hot_out: np.ndarray) -> tuple:
+        """Thread t's kernel arguments for its private rows: (in_rows, hot_in, in_base, out_rows,
+        hot_out, out_base), where *_rows maps each id to the matrix row the thread uses."""
+        args = []
+        for hot, n in ((hot_in, V), (hot_out, n_out)):
+            base = n + t * len(hot)
+            if len(hot):
+                rows = np.arange(n, dtype=np.int32)
+                rows[hot] = base + np.arange(len(hot), dtype=np.int32)
+            else:
+                rows = None
+            args += [rows, hot, base]
+        return tuple(args)
+
+    @property
+    def W_in(self) -> np.ndarray:
+        """Input (word) vectors, one row per vocabulary word."""
+        return self._W_in[: len(self.counts)]
+
+    @property
+    def W_out(self) -> np.ndarray:
+        """Output vectors: one row per word (NS) or per inner Huffman node (HS)."""
+        return self._W_out[: self.loss.output_rows(len(self.counts))]
 
     # ---- state ----
 
@@ -146,8 +187,8 @@ class FastTrainer:
         for name in ("W_in", "W_out"):
             if np.shape(state[name]) != getattr(self, name).shape:
                 raise TrainingError(f"saved {name} has shape {np.shape(state[name])}, expected {getattr(self, name).shape}")
-        self.W_in = np.array(state["W_in"], dtype=np.float32)
-        self.W_out = np.array(state["W_out"], dtype=np.float32)
+        self.W_in[...] = np.asarray(state["W_in"], dtype=np.float32)
+        self.W_out[...] = np.asarray(state["W_out"], dtype=np.float32)
         self.rng_states = np.array(state["rng_states"], dtype=np.uint64)
         self.cursors = np.array(state["cursors"], dtype=np.int64)
         if np.any(self.cursors < self.ranges[:-1]) or np.any(self.cursors > self.ranges[1:]):
@@ -181,9 +222,9 @@ class FastTrainer:
                 stop_at = int(np.searchsorted(self.offsets, self.offsets[start] + self.chunk_words, side="left"))
                 stop_at = min(max(stop_at, start + 1), end)
                 nll, pairs = self._kernel(
-                    self.W_in, self.W_out, self.ids, self.offsets, start, stop_at, self.keep,
+                    self._W_in, self._W_out, self.ids, self.offsets, start, stop_at, self.keep,
                     self._lr(t, start), self._lr(t, stop_at), self.config.window,
-                    self.rng_states[t:t + 1], *self._kernel_args)
+                    self.rng_states[t:t + 1], *self._thread_args[t], *self._kernel_args)
                 words = int(self.offsets[stop_at] - self.offsets[start])
                 with self._lock:
                     self.cursors[t] = stop_at
@@ -298,7 +339,7 @@ class FastTrainer:
         """The input vectors as a `KeyedVectors` in vocabulary order."""
         from wordvec.vectors import KeyedVectors
 
-        return KeyedVectors(self.W_in, list(self.vocab.index_to_key), counts=self.counts.copy(),
+        return KeyedVectors(self.W_in.copy(), list(self.vocab.index_to_key), counts=self.counts.copy(),
                             metadata=self.metadata())
 
 

@@ -48,8 +48,17 @@ def _fold(nll, prod):
     return nll, prod
 
 
+@njit(inline="always", cache=True, error_model="numpy")
+def _at(rows, i):
+    """Matrix row holding word/node i: i itself, or its thread-private copy when `rows` maps it
+    (`rows` is None when the kernel keeps no private copies; Numba then compiles the branch away)."""
+    if rows is None:
+        return i
+    return rows[i]
+
+
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
-def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc):
+def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, dT, g, dc):
     """Skip-gram, negative sampling, one window with shared negatives (Ji et al. 2016).
 
     Context rows `words[lo:hi]` (except index `skip`) each score against the output rows
@@ -68,17 +77,16 @@ def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc
     for j in range(lo, hi):
         if j == skip:
             continue
-        c = words[j]
-        row = W_in[c]
+        c = _at(in_rows, words[j])
         prod = 1.0
         for k in range(k1):
             if valid[k] == 0:
                 g[k] = _ZERO
                 continue
-            out = W_out[targets[k]]
+            t = _at(out_rows, targets[k])
             f = _ZERO
             for d in range(dim):
-                f += row[d] * out[d]
+                f += W_in[c, d] * W_out[t, d]
             label = _ONE if k == 0 else _ZERO
             sig, pk = _sigmoid_and_prob(f, label)
             g[k] = (label - sig) * lr
@@ -89,90 +97,105 @@ def sg_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, dT, g, dc
         for k in range(k1):
             gk = g[k]
             if gk != _ZERO:
-                out = W_out[targets[k]]
+                t = _at(out_rows, targets[k])
                 for d in range(dim):
-                    dc[d] += gk * out[d]
-                    dT[k, d] += gk * row[d]
+                    dc[d] += gk * W_out[t, d]
+                    dT[k, d] += gk * W_in[c, d]
         for d in range(dim):
-            row[d] += dc[d]
+            W_in[c, d] += dc[d]
         pairs += 1
     for k in range(k1):
         if valid[k] != 0:
-            out = W_out[targets[k]]
+            t = _at(out_rows, targets[k])
             for d in range(dim):
-                out[d] += dT[k, d]
+                W_out[t, d] += dT[k, d]
     return nll_sum, pairs
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
-def cbow_ns_window(W_in, W_out, words, lo, hi, skip, targets, valid, lr, h, neu1e):
-    """CBOW, negative sampling: mean of the context rows predicts targets[0] against negatives."""
+def _context_mean(W_in, in_rows, words, lo, hi, skip, h):
+    """h = mean of the context rows; returns their number."""
     dim = W_in.shape[1]
     cw = 0
     for d in range(dim):
         h[d] = _ZERO
-        neu1e[d] = _ZERO
     for j in range(lo, hi):
         if j == skip:
             continue
-        row = W_in[words[j]]
+        c = _at(in_rows, words[j])
         for d in range(dim):
-            h[d] += row[d]
+            h[d] += W_in[c, d]
         cw += 1
-    if cw == 0:
+    if cw > 0:
+        inv = _ONE / np.float32(cw)
+        for d in range(dim):
+            h[d] *= inv
+    return cw
+
+
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+def _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e):
+    dim = W_in.shape[1]
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        c = _at(in_rows, words[j])
+        for d in range(dim):
+            W_in[c, d] += neu1e[d]
+
+
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+def cbow_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, h, neu1e):
+    """CBOW, negative sampling: mean of the context rows predicts targets[0] against negatives."""
+    dim = W_in.shape[1]
+    if _context_mean(W_in, in_rows, words, lo, hi, skip, h) == 0:
         return 0.0, 0
-    inv = _ONE / np.float32(cw)
     for d in range(dim):
-        h[d] *= inv
+        neu1e[d] = _ZERO
     prod = 1.0
     for k in range(targets.shape[0]):
         if valid[k] == 0:
             continue
-        out = W_out[targets[k]]
+        t = _at(out_rows, targets[k])
         f = _ZERO
         for d in range(dim):
-            f += h[d] * out[d]
+            f += h[d] * W_out[t, d]
         label = _ONE if k == 0 else _ZERO
         sig, pk = _sigmoid_and_prob(f, label)
         gk = (label - sig) * lr
         prod *= pk
         for d in range(dim):
-            neu1e[d] += gk * out[d]
-            out[d] += gk * h[d]
-    for j in range(lo, hi):
-        if j == skip:
-            continue
-        row = W_in[words[j]]
-        for d in range(dim):
-            row[d] += neu1e[d]
+            neu1e[d] += gk * W_out[t, d]
+            W_out[t, d] += gk * h[d]
+    _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e)
     return -np.log(prod), 1
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
-def _hs_path(W_out, x, codes, points, a, b, lr, neu1e):
+def _hs_path(W_out, out_rows, x, codes, points, a, b, lr, neu1e):
     """Walk one Huffman path from input vector `x`: update the node rows, accumulate the input
     gradient in `neu1e`, return the NLL."""
     dim = x.shape[0]
     nll_sum = 0.0
     prod = 1.0
     for p in range(a, b):
-        out = W_out[points[p]]
+        t = _at(out_rows, points[p])
         f = _ZERO
         for d in range(dim):
-            f += x[d] * out[d]
+            f += x[d] * W_out[t, d]
         label = _ONE - np.float32(codes[p])
         sig, pk = _sigmoid_and_prob(f, label)
         gk = (label - sig) * lr
         prod *= pk
         nll_sum, prod = _fold(nll_sum, prod)
         for d in range(dim):
-            neu1e[d] += gk * out[d]
-            out[d] += gk * x[d]
+            neu1e[d] += gk * W_out[t, d]
+            W_out[t, d] += gk * x[d]
     return nll_sum - np.log(prod)
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
-def sg_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offsets, lr, neu1e):
+def sg_hs_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, target, codes, points, offsets, lr, x, neu1e):
     """Skip-gram, hierarchical softmax: each context row walks the target word's Huffman path."""
     dim = W_in.shape[1]
     a = offsets[target]
@@ -182,43 +205,27 @@ def sg_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offset
     for j in range(lo, hi):
         if j == skip:
             continue
-        row = W_in[words[j]]
+        c = _at(in_rows, words[j])
         for d in range(dim):
+            x[d] = W_in[c, d]
             neu1e[d] = _ZERO
-        nll_sum += _hs_path(W_out, row, codes, points, a, b, lr, neu1e)
+        nll_sum += _hs_path(W_out, out_rows, x, codes, points, a, b, lr, neu1e)
         for d in range(dim):
-            row[d] += neu1e[d]
+            W_in[c, d] += neu1e[d]
         pairs += 1
     return nll_sum, pairs
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
-def cbow_hs_window(W_in, W_out, words, lo, hi, skip, target, codes, points, offsets, lr, h, neu1e):
+def cbow_hs_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, target, codes, points, offsets, lr, h, neu1e):
     """CBOW, hierarchical softmax: the context mean walks the target word's Huffman path."""
     dim = W_in.shape[1]
-    cw = 0
-    for d in range(dim):
-        h[d] = _ZERO
-        neu1e[d] = _ZERO
-    for j in range(lo, hi):
-        if j == skip:
-            continue
-        row = W_in[words[j]]
-        for d in range(dim):
-            h[d] += row[d]
-        cw += 1
-    if cw == 0:
+    if _context_mean(W_in, in_rows, words, lo, hi, skip, h) == 0:
         return 0.0, 0
-    inv = _ONE / np.float32(cw)
     for d in range(dim):
-        h[d] *= inv
-    nll_sum = _hs_path(W_out, h, codes, points, offsets[target], offsets[target + 1], lr, neu1e)
-    for j in range(lo, hi):
-        if j == skip:
-            continue
-        row = W_in[words[j]]
-        for d in range(dim):
-            row[d] += neu1e[d]
+        neu1e[d] = _ZERO
+    nll_sum = _hs_path(W_out, out_rows, h, codes, points, offsets[target], offsets[target + 1], lr, neu1e)
+    _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e)
     return nll_sum, 1
 
 
@@ -264,8 +271,9 @@ def sg_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, tre
     """One skip-gram/HS step in place: each of `contexts` walks `target`'s path in `tree`."""
     _check(W_in, W_out)
     words = np.asarray(contexts, dtype=np.int32)
+    dim = W_in.shape[1]
     nll, _ = _sg_hs_one(W_in, W_out, words, target, tree.codes, tree.points, tree.offsets,
-                        np.float32(lr), np.empty(W_in.shape[1], np.float32))
+                        np.float32(lr), np.empty(dim, np.float32), np.empty(dim, np.float32))
     return float(nll)
 
 
@@ -281,19 +289,21 @@ def cbow_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, t
 
 @njit(cache=True, error_model="numpy")
 def _sg_ns_one(W_in, W_out, words, targets, valid, lr, dT, g, dc):
-    return sg_ns_window(W_in, W_out, words, 0, words.shape[0], -1, targets, valid, lr, dT, g, dc)
+    return sg_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, dT, g, dc)
 
 
 @njit(cache=True, error_model="numpy")
 def _cbow_ns_one(W_in, W_out, words, targets, valid, lr, h, neu1e):
-    return cbow_ns_window(W_in, W_out, words, 0, words.shape[0], -1, targets, valid, lr, h, neu1e)
+    return cbow_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, h, neu1e)
 
 
 @njit(cache=True, error_model="numpy")
-def _sg_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, neu1e):
-    return sg_hs_window(W_in, W_out, words, 0, words.shape[0], -1, target, codes, points, offsets, lr, neu1e)
+def _sg_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, x, neu1e):
+    return sg_hs_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, target, codes, points, offsets,
+                        lr, x, neu1e)
 
 
 @njit(cache=True, error_model="numpy")
 def _cbow_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, h, neu1e):
-    return cbow_hs_window(W_in, W_out, words, 0, words.shape[0], -1, target, codes, points, offsets, lr, h, neu1e)
+    return cbow_hs_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, target, codes, points, offsets,
+                          lr, h, neu1e)
