@@ -120,6 +120,8 @@ class LazyAdam(Adam):
     #: powers are read from tables up to this many steps; beyond it they have reached their limit
     #: (beta1**k and the drift sum converge within ~1,000 steps, beta2**k and lr_s within ~2**17)
     TABLE_STEPS = 2**17
+    #: rows updated per pass group: small enough that the scratch arrays stay in L2 cache
+    CHUNK_ROWS = 1024
 
     def _init_state(self, params: list) -> None:
         self.m = [np.zeros_like(p) for p in params]
@@ -171,41 +173,47 @@ class LazyAdam(Adam):
                 last[:] = self.iter
                 continue
             g = g.coalesce()
-            rows, gv = g.rows, g.values
-            mr, vr, work, drift = self._buffers(len(rows), p)
-            np.take(m, rows, axis=0, out=mr)
-            np.take(v, rows, axis=0, out=vr)
-            m_keep, v_keep, has_drift = b1, b2, False
-            if self.catch_up:
-                last_rows = last[rows]
-                skipped = self.iter - 1 - last_rows
-                if skipped.any():
-                    move, m_decay, v_decay = self._drift(last_rows, skipped, p.dtype)
-                    np.sqrt(vr, out=drift)
-                    drift += eps
-                    np.divide(mr, drift, out=drift)
-                    drift *= move
-                    m_keep, v_keep, has_drift = m_decay * b1, v_decay * b2, True
-                last[rows] = self.iter
-            # m = keep * m + (1 - b1) g, with keep = b1 (times the skipped steps' decay); v alike
-            mr *= m_keep
-            np.multiply(gv, 1 - b1, out=work)
-            mr += work
-            m[rows] = mr
-            np.square(gv, out=work)
-            work *= 1 - b2
-            vr *= v_keep
-            vr += work
-            v[rows] = vr
-            step = np.sqrt(vr, out=vr)
-            step += eps
-            np.divide(mr, step, out=step)
-            step *= lr_t
-            if has_drift:
-                step += drift
-            np.take(p, rows, axis=0, out=work)
-            work -= step
-            p[rows] = work
+            chunk = self.CHUNK_ROWS
+            for lo in range(0, len(g.rows), chunk):  # chunks stay in cache across the passes
+                self._update_rows(p, m, v, last, g.rows[lo : lo + chunk], g.values[lo : lo + chunk], lr_t)
+
+    def _update_rows(self, p, m, v, last, rows, gv, lr_t: float) -> None:
+        """One Adam step (plus pending drift) on `rows` of p with their summed gradient `gv`."""
+        b1, b2, eps = self.beta1, self.beta2, self.eps
+        mr, vr, work, drift = self._buffers(len(rows), p)
+        np.take(m, rows, axis=0, out=mr)
+        np.take(v, rows, axis=0, out=vr)
+        m_keep, v_keep, has_drift = b1, b2, False
+        if self.catch_up:
+            last_rows = last[rows]
+            skipped = self.iter - 1 - last_rows
+            if skipped.any():
+                move, m_decay, v_decay = self._drift(last_rows, skipped, p.dtype)
+                np.sqrt(vr, out=drift)
+                drift += eps
+                np.divide(mr, drift, out=drift)
+                drift *= move
+                m_keep, v_keep, has_drift = m_decay * b1, v_decay * b2, True
+            last[rows] = self.iter
+        # m = keep * m + (1 - b1) g, with keep = b1 (times the skipped steps' decay); v alike
+        mr *= m_keep
+        np.multiply(gv, 1 - b1, out=work)
+        mr += work
+        m[rows] = mr
+        np.square(gv, out=work)
+        work *= 1 - b2
+        vr *= v_keep
+        vr += work
+        v[rows] = vr
+        step = np.sqrt(vr, out=vr)
+        step += eps
+        np.divide(mr, step, out=step)
+        step *= lr_t
+        if has_drift:
+            step += drift
+        np.take(p, rows, axis=0, out=work)
+        work -= step
+        p[rows] = work
 
     def flush(self, params: list) -> None:
         """Apply the pending drift of every row up to the current step (before using the weights)."""
