@@ -171,6 +171,22 @@ def test_ppmi_matches_dense_formula(alpha):
             np.testing.assert_allclose(ppmi(sym, alpha=1.0).toarray(), book_ppmi(sym), atol=1e-5)
 
 
+def test_ppmi_in_small_row_blocks_and_input_untouched(monkeypatch):
+    rng = np.random.default_rng(21)
+    dense = rng.poisson(0.5, (50, 40)).astype(float)
+    dense[:3] = 0  # leading empty rows
+    C = sp.coo_matrix(dense)
+    C = sp.csr_matrix((np.append(C.data, 0.0), (np.append(C.row, 5), np.append(C.col, 7))), shape=dense.shape)
+    before = (C.data.copy(), C.indices.copy(), C.indptr.copy())
+    whole = ppmi(C, 0.75).toarray()
+    monkeypatch.setattr(count, "_PPMI_BLOCK", 7)
+    blocked = ppmi(C, 0.75)
+    np.testing.assert_array_equal(blocked.toarray(), whole)
+    np.testing.assert_allclose(whole, smoothed_ppmi(dense, 0.75), rtol=1e-5, atol=1e-6)
+    for got, want in zip((C.data, C.indices, C.indptr), before):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_shifted_ppmi_drops_and_lowers():
     rng = np.random.default_rng(3)
     dense = rng.poisson(1.0, (20, 20)).astype(float)

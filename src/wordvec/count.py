@@ -34,6 +34,7 @@ SVD_METHODS = ("arpack", "randomized", "dense")
 
 # Pairs per chunk: bounds the temporary arrays (about 16 bytes a pair) whatever the corpus size.
 _CHUNK_PAIRS = 8_000_000
+_PPMI_BLOCK = 4_000_000  # nonzeros per block of rows in ppmi()
 
 
 def _check_ids(ids: np.ndarray, offsets: np.ndarray | None, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -50,6 +51,27 @@ def _check_ids(ids: np.ndarray, offsets: np.ndarray | None, vocab_size: int) -> 
     if len(ids) and (ids.min() < 0 or ids.max() >= vocab_size):
         raise ValueError(f"ids must lie in [0, {vocab_size})")
     return ids, offsets
+
+
+class _PairwiseSum:
+    """Sum of many sparse matrices by merging equal-sized partial sums (a binary counter), so each
+    entry is copied O(log chunks) times instead of once per chunk as a running total would."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, sp.csr_matrix]] = []
+
+    def add(self, matrix: sp.csr_matrix) -> None:
+        level = 0
+        while self._stack and self._stack[-1][0] == level:
+            matrix = self._stack.pop()[1] + matrix
+            level += 1
+        self._stack.append((level, matrix))
+
+    def result(self, size: int) -> sp.csr_matrix:
+        total = sp.csr_matrix((size, size), dtype=np.float64)
+        for _, matrix in self._stack:
+            total = total + matrix
+        return total
 
 
 def cooccurrence(
@@ -78,7 +100,7 @@ def cooccurrence(
     idx_dtype = np.int32 if V < 2**31 else np.int64
     ids = ids.astype(idx_dtype, copy=False)
     chunk = max(1, _CHUNK_PAIRS // window)
-    total = sp.csr_matrix((V, V), dtype=np.float64)
+    partial = _PairwiseSum()
     bar = progress_bar(n, "co-occurrence", enabled=progress)
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
@@ -101,9 +123,10 @@ def cooccurrence(
             c = np.concatenate(cols)
             w = np.concatenate(weights) if weights else np.ones(r.size)
             # COO -> CSR sums duplicate (row, col) entries in linear time per row
-            total = total + sp.csr_matrix((w, (r, c)), shape=(V, V))
+            partial.add(sp.csr_matrix((w, (r, c)), shape=(V, V)))
         bar.update(stop - start)
     bar.close()
+    total = partial.result(V)
     counts = (total + total.T).tocsr()
     counts.sum_duplicates()
     counts.sort_indices()
@@ -124,26 +147,33 @@ def ppmi(counts: sp.spmatrix | np.ndarray, alpha: float = 0.75, *, shift: float 
     if shift < 0:
         raise ValueError(f"shift must be >= 0, got {shift}")
     C = sp.csr_matrix(counts, dtype=np.float64)
-    C.sum_duplicates()
-    C.eliminate_zeros()
+    if not C.has_canonical_format or (C.data == 0).any():
+        C = C.copy()  # never reorder or prune the caller's matrix
+        C.sum_duplicates()
+        C.eliminate_zeros()
     if C.nnz and C.data.min() < 0:
         raise ValueError("co-occurrence counts must be non-negative")
     row_sums = np.asarray(C.sum(axis=1)).ravel()
     ctx = np.asarray(C.sum(axis=0)).ravel() ** alpha
     log_z = np.log2(ctx.sum()) if C.nnz else 0.0
-    rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
-    with np.errstate(divide="ignore"):
-        pmi = np.log2(C.data) + log_z - np.log2(row_sums[rows]) - np.log2(ctx[C.indices])
-    pmi -= shift
-    keep = pmi > 0
-    out = sp.csr_matrix((pmi[keep].astype(np.float32), C.indices[keep], _keep_indptr(C.indptr, keep)), shape=C.shape)
-    return out
-
-
-def _keep_indptr(indptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Row pointers after filtering a CSR matrix's nonzeros with the boolean mask `keep`."""
-    kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-    return kept[indptr]
+    log_rows = np.log2(row_sums, where=row_sums > 0, out=np.zeros_like(row_sums))
+    log_ctx = np.log2(ctx, where=ctx > 0, out=np.zeros_like(ctx))
+    # rows in blocks of ~_PPMI_BLOCK nonzeros: temporaries stay small whatever the matrix size
+    bounds = np.unique(np.searchsorted(C.indptr, np.arange(0, C.nnz, _PPMI_BLOCK), side="right") - 1)
+    bounds = np.append(bounds, C.shape[0])
+    values, columns, kept = [], [], np.zeros(C.shape[0] + 1, dtype=np.int64)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        a, b = C.indptr[lo], C.indptr[hi]
+        rows = np.repeat(np.arange(lo, hi), np.diff(C.indptr[lo : hi + 1]))
+        pmi = np.log2(C.data[a:b]) + (log_z - shift) - log_rows[rows] - log_ctx[C.indices[a:b]]
+        keep = pmi > 0
+        values.append(pmi[keep].astype(np.float32))
+        columns.append(C.indices[a:b][keep])
+        kept[lo + 1 : hi + 1] = np.bincount(rows[keep] - lo, minlength=hi - lo)
+    if not values:
+        return sp.csr_matrix(C.shape, dtype=np.float32)
+    indptr = np.cumsum(kept)
+    return sp.csr_matrix((np.concatenate(values), np.concatenate(columns), indptr), shape=C.shape)
 
 
 def _flip_signs(U: np.ndarray, Vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
