@@ -89,12 +89,13 @@ def main() -> None:
                     for eigen_weight in (0.0, 0.5, 1.0):
                         kv = KeyedVectors((U * S**eigen_weight).astype(np.float32), words)
                         print(f"window {window} alpha {alpha} {method:10s} eigen_weight {eigen_weight}: "
-                              f"count {count_t.wall:.2f}/{count_t.cpu:.2f} s, ppmi {ppmi_t.wall:.2f}/{ppmi_t.cpu:.2f} s, "
+                              f"count {count_t.wall:.2f}/{count_t.cpu:.2f} s, "
+                              f"ppmi {ppmi_t.wall:.2f}/{ppmi_t.cpu:.2f} s, "
                               f"svd {svd_t.wall:.2f}/{svd_t.cpu:.2f} s (wall/CPU); nnz {C.nnz:,} -> {M.nnz:,}; "
                               f"{quality(kv)}", flush=True)
-                    if window == 2 and eigen_weight == 1.0 and method == "arpack":
+                    if window == 2 and method == "arpack":
+                        kv = KeyedVectors((U * S**0.5).astype(np.float32), words)
                         for q in BOOK_NEIGHBOURS:
-                            kv = KeyedVectors((U * S**0.5).astype(np.float32), words)
                             print(f"    {q} -> {', '.join(w for w, _ in kv.most_similar(q, topn=5))}")
 
 
