@@ -112,7 +112,7 @@ class NegativeSamplingLoss:
         if self.batched:
             ids = np.concatenate([target[..., None], negatives], axis=-1).reshape(len(h), -1)
             labels = np.zeros(ids.shape, dtype=h.dtype)
-            labels.reshape(len(h), -1, self.sample_size + 1)[:, :, 0] = 1
+            labels.reshape(len(h), -1, negatives.shape[-1] + 1)[:, :, 0] = 1  # target first
             score = self.embed_dot_layers[0].forward(h, ids)
             return self.loss_layers[0].forward(score, labels)
         if target.ndim != 1:

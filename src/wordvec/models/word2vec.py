@@ -1,7 +1,8 @@
 """Chapter 4: CBOW and skip-gram with an Embedding input layer and negative sampling.
 
-`batched=True` (default) runs the window's Embedding layers and the 1 + k EmbeddingDot layers as
-one layer each on 2-D id arrays; `batched=False` builds the book's list of layers. Both share one
+`batched=True` (default) runs the window's Embedding layers and their mean as one EmbeddingMean,
+and the 1 + k EmbeddingDot layers as one EmbeddingDot on a 2-D id array; `batched=False` builds
+the book's list of layers (same loss and gradients, one NumPy call per layer). Both share one
 W_in and one W_out: `params` lists each table once and `grads` sums the gradients of all layers
 that use it (row-sparse unless `sparse=False`), the clean form of the book's remove_duplicate.
 """
@@ -19,6 +20,11 @@ def _init_tables(vocab_size: int, hidden_size: int, rng: np.random.Generator, dt
     W_in = (0.01 * rng.standard_normal((vocab_size, hidden_size))).astype(dtype)
     W_out = (0.01 * rng.standard_normal((vocab_size, hidden_size))).astype(dtype)
     return W_in, W_out
+
+
+def _check_window(contexts: np.ndarray, n_layers: int) -> None:
+    if contexts.ndim != 2 or contexts.shape[1] != n_layers:
+        raise ValueError(f"contexts must have shape (N, {n_layers}) for this model, got {contexts.shape}")
 
 
 class CBOW:
@@ -63,6 +69,7 @@ class CBOW:
         if self.batched:
             h = self.in_layers[0].forward(contexts)
         else:
+            _check_window(contexts, len(self.in_layers))
             h = sum(layer.forward(contexts[:, i]) for i, layer in enumerate(self.in_layers))
             h = h * (1.0 / len(self.in_layers))
         return self.ns_loss.forward(h, target)
@@ -115,6 +122,7 @@ class SkipGram:
         h = self.in_layer.forward(target)
         if self.batched:
             return self.loss_layers[0].forward(h, contexts)
+        _check_window(contexts, len(self.loss_layers))
         return sum(layer.forward(h, contexts[:, i]) for i, layer in enumerate(self.loss_layers))
 
     def backward(self, dout: float = 1.0) -> None:
