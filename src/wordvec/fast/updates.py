@@ -43,7 +43,7 @@ def _sigmoid_and_prob(score, label):
 @njit(inline="always", cache=True, error_model="numpy")
 def _fold(nll, prod):
     """Move a running probability product into the NLL sum before it underflows."""
-    if prod < 1e-200:
+    if prod < 1e-100:  # each factor is >= 1e-30, so the product never underflows
         return nll - np.log(prod), 1.0
     return nll, prod
 
@@ -73,12 +73,12 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
         for d in range(dim):
             dT[k, d] = _ZERO
     nll_sum = 0.0
+    prod = 1.0
     pairs = 0
     for j in range(lo, hi):
         if j == skip:
             continue
         c = _at(in_rows, words[j])
-        prod = 1.0
         for k in range(k1):
             if valid[k] == 0:
                 g[k] = _ZERO
@@ -91,7 +91,7 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
             sig, pk = _sigmoid_and_prob(f, label)
             g[k] = (label - sig) * lr
             prod *= pk
-        nll_sum -= np.log(prod)
+            nll_sum, prod = _fold(nll_sum, prod)
         for d in range(dim):
             dc[d] = _ZERO
         for k in range(k1):
@@ -109,7 +109,7 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
             t = _at(out_rows, targets[k])
             for d in range(dim):
                 W_out[t, d] += dT[k, d]
-    return nll_sum, pairs
+    return nll_sum - np.log(prod), pairs
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
