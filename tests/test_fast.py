@@ -305,13 +305,23 @@ def test_ptb_neighbours(ptb, model):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
-def test_ptb_analogies_match_gensim_level(ptb, model):
-    """5 epochs on PTB: analogy accuracy in the range gensim reaches on this corpus (~0.02-0.04)."""
+def test_ptb_quality_matches_gensim(ptb, model):
+    """5 epochs on PTB train, same settings as gensim: analogy accuracy and WS353 Spearman no worse
+    than gensim's beyond seed noise (one configuration's analogy accuracy moves 0.022-0.034 with the
+    seed on PTB)."""
     gensim_models = pytest.importorskip("gensim.models")
+    evaluate = pytest.importorskip("wordvec.evaluate")
+    from wordvec.vectors import KeyedVectors
+
     kv = train(ptb, TrainConfig(model=model, epochs=5, threads=2, min_count=1, seed=1), progress=False)
-    gkv = gensim_models.KeyedVectors(kv.vector_size)
-    gkv.add_vectors(list(kv.index_to_key), kv.vectors)
-    score, _ = gkv.evaluate_word_analogies(str(DATA / "eval" / "questions-words.txt"))
-    assert score > 0.015
-    rho = gkv.evaluate_word_pairs(str(DATA / "eval" / "wordsim353.tsv"))[1][0]
-    assert rho > 0.2
+    sentences = [line.split() for line in open(DATA / "ptb" / "ptb.train.txt")]
+    g = gensim_models.Word2Vec(sentences, vector_size=100, window=5, negative=5, sample=1e-3, min_count=1,
+                               epochs=5, workers=2, sg=int(model == "skipgram"), seed=1)
+    gkv = KeyedVectors(np.asarray(g.wv.vectors, np.float32), list(g.wv.index_to_key))
+    scores = {}
+    for name, vectors in (("wordvec", kv), ("gensim", gkv)):
+        scores[name] = (evaluate.evaluate_analogies(vectors, DATA / "eval" / "questions-words.txt").accuracy,
+                        evaluate.evaluate_word_pairs(vectors, DATA / "eval" / "wordsim353.tsv").spearman)
+    assert scores["wordvec"][0] >= scores["gensim"][0] - 0.012, scores
+    assert scores["wordvec"][1] >= scores["gensim"][1] - 0.04, scores
+    assert scores["wordvec"][0] > 0.01, scores
