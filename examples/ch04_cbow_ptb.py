@@ -39,7 +39,7 @@ def main() -> None:
                          optimizer="adam", seed=args.seed)
     start = time.perf_counter()
     kv = train(corpus, config, progress=True,
-               callbacks=[lambda epoch, loss: print(f"epoch {epoch}: mean loss {loss:.3f}", flush=True)])
+               callbacks=[lambda epoch, info: print(f"epoch {epoch + 1}: mean loss {info['loss']:.3f}", flush=True)])
     seconds = time.perf_counter() - start
     print(f"trained in {seconds:.1f} s ({len(corpus) * args.epochs / seconds:,.0f} words/s)")
 

@@ -48,9 +48,10 @@ def test_history_words_and_callbacks():
     contexts, target = create_contexts_target(TOY, 1)
     trainer = Trainer(SimpleCBOW(7, 5, seed=0), SGD(lr=0.5), progress=False)
     trainer.fit(contexts, target, max_epoch=3, batch_size=4, eval_interval=1,
-                callbacks=[lambda epoch, loss: seen.append((epoch, loss))])
-    assert [e for e, _ in seen] == [1, 2, 3]
-    assert [l for _, l in seen] == trainer.epoch_losses
+                callbacks=[lambda epoch, info: seen.append((epoch, info))])
+    assert [e for e, _ in seen] == [0, 1, 2]  # counted from 0, as the fast engine
+    assert [info["loss"] for _, info in seen] == trainer.epoch_losses
+    assert all(info["pairs"] == 6 and info["words_per_sec"] > 0 for _, info in seen)
     h = trainer.history
     assert h["step_words"] == [4, 6, 10, 12, 16, 18]  # 6 pairs: batches of 4 and 2
     assert len(h["step_loss"]) == 6 and h["eval_interval"] == 1
@@ -112,13 +113,13 @@ def test_engine_returns_keyed_vectors(model):
     config = TrainConfig(model=model, engine="reference", dim=8, window=2, negative=2, epochs=3, batch_size=16, seed=3)
     from wordvec.models import train
 
-    kv = train(corpus, config, progress=False, callbacks=[lambda e, loss: epochs_seen.append(e)])
+    kv = train(corpus, config, progress=False, callbacks=[lambda e, info: epochs_seen.append((e, info["lr"]))])
     assert kv.vectors.dtype == np.float32 and kv.vectors.shape == (len(corpus.vocab), 8)
     assert list(kv.index_to_key) == list(corpus.vocab.index_to_key)
     assert np.array_equal(kv.counts, corpus.vocab.counts)
     meta = kv.metadata
     assert meta["engine"] == "reference" and meta["config"]["model"] == model
-    assert len(meta["loss_history"]["epoch_loss"]) == 3 and epochs_seen == [1, 2, 3]
+    assert len(meta["loss_history"]["epoch_loss"]) == 3 and epochs_seen == [(0, 0.001), (1, 0.001), (2, 0.001)]
     # windows stay inside sentences: 2 + 3 centre words per sentence pair
     assert meta["training_pairs"] == 30 * (2 + 3)
     again = train(corpus, config, progress=False)

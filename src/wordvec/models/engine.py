@@ -16,14 +16,15 @@ from wordvec.nn.trainer import Trainer
 EVAL_INTERVAL = 20
 
 
-def train(corpus, config, *, progress: bool = True, callbacks: Iterable[Callable[[int, float], None]] = ()):
+def train(corpus, config, *, progress: bool = True, callbacks: Iterable[Callable[[int, dict], object]] = ()):
     """Train the reference word2vec on an EncodedCorpus and return the input vectors as KeyedVectors.
 
     Windows never cross sentence boundaries (a book-mode corpus is one flat sentence, so this is
     exactly the book). Uses config.model (cbow|skipgram), dim, window, negative, epochs,
     batch_size, optimizer (adam = LazyAdam), learning_rate and seed; loss must be "ns". Subsampling
     (`sample`) and learning-rate decay are fast-engine features and are ignored here.
-    Each callback is called as callback(epoch, mean_loss) after every epoch.
+    After every epoch each callback is called as callback(epoch, info) like the fast engine's:
+    epoch counted from 0, info = {"epoch", "loss", "pairs", "seconds", "words_per_sec", "lr"}.
     """
     from wordvec.vectors import KeyedVectors
 
@@ -47,7 +48,7 @@ def train(corpus, config, *, progress: bool = True, callbacks: Iterable[Callable
         max_epoch=config.epochs,
         batch_size=config.batch_size,
         eval_interval=EVAL_INTERVAL,
-        callbacks=tuple(callbacks),
+        callbacks=[_with_lr(cb, config.learning_rate) for cb in callbacks],
     )
     metadata = {
         "config": config.to_dict(),
@@ -58,3 +59,12 @@ def train(corpus, config, *, progress: bool = True, callbacks: Iterable[Callable
     return KeyedVectors(
         np.ascontiguousarray(model.word_vecs, dtype=np.float32), list(vocab.index_to_key), counts=counts, metadata=metadata
     )
+
+
+def _with_lr(callback: Callable[[int, dict], object], lr: float) -> Callable[[int, dict], object]:
+    """The callback with the (constant) learning rate added to its info, as the fast engine reports."""
+
+    def call(epoch: int, info: dict) -> object:
+        return callback(epoch, {**info, "lr": lr})
+
+    return call

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from typing import Callable, Sequence
 
 import numpy as np
@@ -57,9 +58,14 @@ class Trainer:
         batch_size: int = 32,
         max_grad: float | None = None,
         eval_interval: int = 20,
-        callbacks: Sequence[Callable[[int, float], None]] = (),
+        callbacks: Sequence[Callable[[int, dict], object]] = (),
     ) -> "Trainer":
-        """Train for `max_epoch` passes; each callback gets (epoch, epoch mean loss) after an epoch."""
+        """Train for `max_epoch` passes over the rows of (x, t).
+
+        After each epoch every callback is called as callback(epoch, info), epoch counted from 0 as
+        in the fast engine, info = {"epoch", "loss" (epoch mean), "pairs", "seconds",
+        "words_per_sec"}.
+        """
         n = len(x)
         if n == 0 or len(t) != n:
             raise TrainingError(f"need as many targets as inputs (>0), got {n} and {len(t)}")
@@ -69,6 +75,7 @@ class Trainer:
         bar = progress_bar(max_epoch * n, desc="training", unit="word", enabled=self.progress)
         try:
             for _ in range(max_epoch):
+                started = time.perf_counter()
                 order = self.rng.permutation(n)
                 xs, ts = x[order], t[order]
                 epoch_total, interval_total, interval_count = 0.0, 0.0, 0
@@ -97,8 +104,11 @@ class Trainer:
                 if flush is not None:
                     flush(model.params)
                 self.epoch_losses.append(epoch_total / n_batches)
+                seconds = time.perf_counter() - started
+                info = {"epoch": self.current_epoch - 1, "loss": self.epoch_losses[-1], "pairs": n,
+                        "seconds": seconds, "words_per_sec": n / seconds if seconds > 0 else float("nan")}
                 for callback in callbacks:
-                    callback(self.current_epoch, self.epoch_losses[-1])
+                    callback(info["epoch"], dict(info))
         finally:
             bar.close()
         return self
