@@ -284,7 +284,11 @@ def test_train_returns_keyed_vectors_with_metadata():
     np.testing.assert_array_equal(kv.counts, corpus.vocab.counts)
     meta = kv.metadata
     assert meta["engine"] == "fast" and meta["config"]["model"] == "skipgram"
-    assert len(meta["loss_history"]["epoch_loss"]) == 2
+    history = meta["loss_history"]
+    assert len(history["epoch_loss"]) == 2
+    assert len(history["step_loss"]) == len(history["step_words"]) > 0
+    assert history["step_words"] == sorted(history["step_words"])
+    assert history["step_words"][-1] == 2 * len(corpus)
 
 
 # ---- PTB ----

@@ -106,7 +106,8 @@ class FastTrainer:
         self.words_done = 0
         self.epoch_nll = np.zeros(self.threads, np.float64)
         self.epoch_pairs = np.zeros(self.threads, np.int64)
-        self.history: dict[str, list] = {"epoch_loss": [], "epoch_seconds": [], "epoch_words_per_sec": [], "epoch_lr_end": []}
+        self.history: dict[str, list] = {"epoch_loss": [], "epoch_seconds": [], "epoch_words_per_sec": [],
+                                        "epoch_lr_end": [], "step_loss": [], "step_words": []}
         self.train_seconds = 0.0
         self._epoch_seconds = 0.0
         self._epoch_words = 0
@@ -231,6 +232,9 @@ class FastTrainer:
                     self.epoch_nll[t] += nll
                     self.epoch_pairs[t] += pairs
                     self.words_done += words
+                    if pairs:
+                        self.history["step_loss"].append(nll / pairs)
+                        self.history["step_words"].append(self.words_done)
                     budget[0] -= words
                     if budget[0] <= 0:
                         self._stop.set()
