@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 MODELS = ("ppmi", "cbow", "skipgram")
 ENGINES = ("fast", "reference")
 LOSSES = ("ns", "hs", "softmax")
-OPTIMIZERS = ("adam", "sgd", "momentum", "adagrad")
+OPTIMIZERS = ("adam", "dense_adam", "sgd", "momentum", "adagrad")  # adam: lazy (sparse rows), dense_adam: the book's
 
 
 @dataclass
@@ -72,7 +72,7 @@ class TrainConfig:
         if self.lr is not None:
             return self.lr
         if self.engine == "reference":
-            return 0.001 if self.optimizer == "adam" else 1.0
+            return 0.001 if self.optimizer in ("adam", "dense_adam") else 1.0
         return 0.05 if self.model == "cbow" else 0.025
 
     def to_dict(self) -> dict:
