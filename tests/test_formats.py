@@ -224,6 +224,82 @@ def test_binary_errors_name_the_offset(tmp_path):
         KeyedVectors.load(header, format="binary")
 
 
+def test_binary_names_the_first_problem_in_file_order(tmp_path):
+    """The fast reader checks everything at once, yet reports what a record-by-record reader meets first."""
+    bad_word, ok = binary_entry(b"\xff", [1, 2]), binary_entry(b"b", [1, 2])
+    nan_first = write(tmp_path, "n.bin", b"4 2\n" + binary_entry(b"a", [np.nan, 1]) + bad_word + ok + ok[:-3])
+    with pytest.raises(VectorFileError, match=r"byte offset 6: word 'a' has a non-finite value \(nan\) at position 1"):
+        KeyedVectors.load(nan_first, format="binary")
+    dup_first = write(tmp_path, "d.bin", b"4 2\n" + ok + ok + bad_word + b"junk")
+    with pytest.raises(VectorFileError, match=r"byte offset 15: duplicate word 'b' \(first at offset 4\)"):
+        KeyedVectors.load(dup_first, format="binary")
+    utf8_first = write(tmp_path, "u.bin", b"2 2\n" + ok + bad_word[:-2])  # bad word, then truncated values
+    with pytest.raises(VectorFileError, match=r"byte offset 15: invalid UTF-8 in word"):
+        KeyedVectors.load(utf8_first, format="binary")
+    junk_last = write(tmp_path, "j.bin", b"2 2\n" + ok + bad_word + b"junk")
+    with pytest.raises(VectorFileError, match=r"byte offset 15: invalid UTF-8 in word"):
+        KeyedVectors.load(junk_last, format="binary")
+
+
+def test_binary_record_layout_variants(tmp_path):
+    values = np.array([1.5, -2], "<f4").tobytes()
+    # newline after a vector optional (gensim omits it), blank lines between records skipped, trailing
+    # whitespace allowed; a word holds any byte but a space, so a newline inside a word is kept
+    data = b"4 2\n" + b"a " + values + b"\n\n\nb " + values + b"c\nd " + values + b"\n" + b"e " + values + b" \n\t"
+    loaded = KeyedVectors.load(write(tmp_path, "v.bin", data), format="binary")
+    assert loaded.index_to_key == ["a", "b", "c\nd", "e"]
+    np.testing.assert_array_equal(loaded.vectors, np.tile([1.5, -2], (4, 1)))
+    assert loaded.vectors.flags.c_contiguous and loaded.vectors.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"1 2\n\n " + bytes(8), "byte offset 5: empty word"),
+        (b"1 2\n" + b"x" * (1 << 16) + b" " + bytes(8), "byte offset 4: no word followed by a space"),
+        (b"1 2\nab", "byte offset 4: no word followed by a space"),
+        (b"1 2\n\n\n", "byte offset 4: no word followed by a space"),
+        (b"1 2\na " + bytes(8) + b" \n \x00", "byte offset 17: unexpected data after the 1 words"),
+        (b"0 2\n\n x", "byte offset 6: unexpected data after the 0 words"),
+        (b"\n", "byte offset 0: malformed header"),
+        (b"1 2", "byte offset 0: missing header line"),
+        (b"1 2\na " + bytes(5), "byte offset 6: truncated vector for word 'a' \\(needs 8 bytes, 5 left\\)"),
+    ],
+)
+def test_binary_malformed_records(tmp_path, data, message):
+    with pytest.raises(VectorFileError, match=message):
+        KeyedVectors.load(write(tmp_path, "bad.bin", data), format="binary")
+
+
+def test_binary_limit_stops_reading_early(tmp_path):
+    good = b"3 2\n" + binary_entry(b"a", [1, 2]) + binary_entry(b"b", [3, 4]) + binary_entry(b"c", [5, 6])
+    junk_after = write(tmp_path, "j.bin", good[:-1] + b"junk")
+    assert KeyedVectors.load(junk_after, format="binary", limit=2).index_to_key == ["a", "b"]
+    with pytest.raises(VectorFileError, match=r"byte offset 36: unexpected data"):
+        KeyedVectors.load(junk_after, format="binary", limit=3)
+    # a big .gz file cut short: the first words load without decompressing the rest
+    dim, n_words = 100, 20_000
+    rng = np.random.default_rng(3)
+    body = b"".join(binary_entry(f"w{i}".encode(), rng.standard_normal(dim)) for i in range(n_words))
+    packed = gzip.compress(f"{n_words} {dim}\n".encode() + body, compresslevel=1)
+    cut = write(tmp_path, "cut.bin.gz", packed[: len(packed) * 3 // 4])
+    assert KeyedVectors.load(cut, limit=1000).index_to_key == [f"w{i}" for i in range(1000)]
+    with pytest.raises(VectorFileError, match=r"byte offset \d+: cannot read"):
+        KeyedVectors.load(cut)
+
+
+def test_binary_scan_grows_with_the_records_found_not_the_header():
+    from wordvec.formats import _MAX_WORD_BYTES, _SCAN_ENDS, _kernel, _scan_records
+
+    record = b"w " + bytes(4)
+    for n_records in (1, 10_000):
+        data = np.frombuffer(record * n_records, np.uint8)
+        spans, count, status, at = _kernel(_scan_records)(data, 0, 10**18, 4, _MAX_WORD_BYTES, True)
+        assert (count, status, at) == (n_records, _SCAN_ENDS, data.size)
+        assert spans.shape[0] <= max(4097, 2 * (n_records + 1))
+        np.testing.assert_array_equal(spans[:count, 0], np.arange(n_records) * len(record))
+
+
 @pytest.mark.parametrize("fmt", ["text", "binary"])
 def test_lying_header_never_allocates_much(tmp_path, fmt):
     one_row = b"a 1 2\n" if fmt == "text" else binary_entry(b"a", [1, 2])

@@ -8,9 +8,11 @@ read; NaN/Inf values and duplicate words are refused. Nothing is ever pickled.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
+import mmap
 import os
 import zipfile
 import zlib
@@ -305,140 +307,199 @@ def _check_all_finite(vectors: np.ndarray, words: Sequence[str], what: str) -> N
 # word2vec binary
 
 
-class _ByteReader:
-    """Sequential reader over a byte stream that tracks absolute offsets and grows only as it reads."""
+# Status codes of `_scan_records`: where the walk stopped and why.
+_SCAN_OK, _SCAN_ENDS, _SCAN_NO_SPACE, _SCAN_EMPTY_WORD, _SCAN_TRUNCATED, _SCAN_TRAILING = range(6)
+_UNREADABLE = 6  # not the kernel's: a .gz stream broke off before the data the reader needed
 
-    def __init__(self, handle: IO[bytes], path):
-        self.handle = handle
-        self.path = path
-        self.buffer = bytearray()
-        self.pos = 0  # index into buffer
-        self.base = 0  # absolute offset of buffer[0]
-        self.eof = False
 
-    @property
-    def offset(self) -> int:
-        return self.base + self.pos
+def _scan_records(data, pos, wanted, row_bytes, max_word, check_trailing):
+    """Find the records of a word2vec binary file in `data` (uint8) from byte `pos` on (Numba kernel).
 
-    def available(self) -> int:
-        return len(self.buffer) - self.pos
+    A record is optional newlines, a word of 1 to `max_word` bytes, a space, `row_bytes` of values,
+    then at most one newline. Returns (spans, count, status, at): the word of complete record i is
+    data[spans[i, 0]:spans[i, 1]] and its values follow the space at spans[i, 1]; `status` says why
+    the walk stopped (`_SCAN_*`) and `at` is the byte offset to report; a truncated record's word is
+    in spans[count]. With `check_trailing`, only ASCII whitespace may follow the last record.
+    `spans` grows by doubling, so its size follows the records found, never the header's promise.
+    """
+    size = data.shape[0]
+    spans = np.empty((min(wanted, 4096) + 1, 2), np.int64)
+    count = 0
+    while count < wanted:
+        if pos == size:
+            return spans, count, _SCAN_ENDS, pos
+        space = pos
+        stop = min(pos + max_word, size)
+        while space < stop and data[space] != 32:
+            space += 1
+        if space == stop:
+            return spans, count, _SCAN_NO_SPACE, pos
+        while data[pos] == 10:  # newlines before a word (the C tool's, or extra ones) are skipped
+            pos += 1
+        if pos == space:
+            return spans, count, _SCAN_EMPTY_WORD, pos
+        if count + 1 == spans.shape[0]:  # full: double it (the last row is kept for a truncated record)
+            grown = np.empty((2 * spans.shape[0], 2), np.int64)
+            grown[: spans.shape[0]] = spans
+            spans = grown
+        spans[count, 0] = pos
+        spans[count, 1] = space
+        pos = space + 1 + row_bytes
+        if pos > size:
+            return spans, count, _SCAN_TRUNCATED, space + 1
+        count += 1
+        if pos < size and data[pos] == 10:
+            pos += 1
+    while check_trailing and pos < size:
+        if data[pos] != 32 and not 9 <= data[pos] <= 13:
+            return spans, count, _SCAN_TRAILING, pos
+        pos += 1
+    return spans, count, _SCAN_OK, pos
 
-    def fill(self, needed: int) -> bool:
-        """Make `needed` bytes available if the stream has them; False at end of data."""
-        while self.available() < needed and not self.eof:
-            try:
-                chunk = self.handle.read(_CHUNK)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise VectorFileError(
-                    f"{self.path}: byte offset {self.offset}: cannot read ({_one_line(exc)})"
-                ) from None
-            if not chunk:
-                self.eof = True
-                break
-            if self.pos:
-                del self.buffer[: self.pos]
-                self.base += self.pos
-                self.pos = 0
-            self.buffer += chunk
-        return self.available() >= needed
 
-    def find(self, byte: bytes, max_len: int) -> int:
-        """Index (relative to the current position) of `byte` within `max_len` bytes, or -1."""
-        searched = 0
-        while True:
-            idx = self.buffer.find(byte, self.pos + searched, self.pos + max_len)
-            if idx >= 0:
-                return idx - self.pos
-            searched = self.available()
-            if searched >= max_len or not self.fill(self.available() + 1):
-                return -1
+def _gather_records(data, spans, count, row_bytes):
+    """The values of the first `count` records as uint8 (count, row_bytes) rows, and their words
+    joined into one uint8 array, each followed by its space (Numba kernel)."""
+    rows = np.empty((count, row_bytes), np.uint8)
+    total = 0
+    for i in range(count):
+        total += spans[i, 1] + 1 - spans[i, 0]
+    joined = np.empty(total, np.uint8)
+    at = 0
+    for i in range(count):
+        start, space = spans[i, 0], spans[i, 1]
+        joined[at: at + space + 1 - start] = data[start: space + 1]
+        at += space + 1 - start
+        rows[i] = data[space + 1: space + 1 + row_bytes]
+    return rows, joined
 
-    def take(self, n: int) -> bytes:
-        data = bytes(self.buffer[self.pos: self.pos + n])  # a copy: the buffer must stay resizable
-        self.pos += n
-        return data
+
+@functools.cache
+def _kernel(function):
+    """`function` compiled by Numba (cached on disk); imported on first use to keep imports light."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(function)
+
+
+class _Content:
+    """A file's bytes as read-only uint8 `data`. A plain file is memory-mapped whole (no memory of
+    its own); a .gz one is decompressed on demand, `more()` at a time, so memory follows the data
+    actually needed (a `limit` reads only the start) and actually there (never a header's claim)."""
+
+    def __init__(self, handle: io.BufferedReader, path):
+        self.error, self.chunks = None, []
+        try:
+            gzipped = handle.peek(2)[:2] == _GZIP_MAGIC
+            if not gzipped:
+                try:
+                    content = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                except (ValueError, OSError):  # an empty file, or one that cannot be mapped
+                    content = handle.read()
+        except OSError as exc:
+            raise VectorFileError(f"{path}: cannot read ({_one_line(exc)})") from None
+        self.stream = gzip.GzipFile(fileobj=handle, mode="rb") if gzipped else None
+        self.data = np.frombuffer(content, dtype=np.uint8) if not gzipped else np.zeros(0, np.uint8)
+        self.more()
+
+    def more(self, everything: bool = False) -> bool:
+        """Decompress as much again as is held (at least `_CHUNK`), or all; False if nothing is left.
+        A corrupt stream ends the data where it breaks and leaves the reason in `error`."""
+        if self.stream is None:
+            return False
+        wanted = None if everything else max(_CHUNK, self.data.size)
+        got = 0
+        try:
+            while wanted is None or got < wanted:
+                chunk = self.stream.read(_CHUNK)
+                if not chunk:
+                    self.stream = None
+                    break
+                self.chunks.append(chunk)
+                got += len(chunk)
+        except (OSError, EOFError, zlib.error) as exc:
+            self.stream, self.error = None, _one_line(exc)
+        self.chunks = [b"".join(self.chunks)]
+        self.data = np.frombuffer(self.chunks[0], dtype=np.uint8)  # read-only, like the mmap
+        return True
 
 
 def read_word2vec_binary(path: str | os.PathLike, limit: int | None = None) -> VectorData:
     """Read the C tool's binary format ("V D\\n", then word, space, D little-endian float32, "\\n").
 
-    The trailing newline after each vector is optional (gensim omits it).
+    The trailing newline after each vector is optional (gensim omits it). A Numba kernel finds the
+    record boundaries, then the rows are gathered in one go and the words decoded together; only
+    when something is wrong does `_raise_binary_error` walk the records to name the first problem.
     """
     limit = _check_limit(limit)
-    with _open_binary(path) as handle:
-        reader = _ByteReader(handle, path)
-        newline = reader.find(b"\n", 256)
-        if newline < 0:
-            if reader.available() == 0:
+    with _open_plain(path) as handle:
+        content = _Content(handle, path)
+        newline = np.flatnonzero(content.data[:256] == 10)
+        if newline.size == 0:
+            if content.error:
+                raise VectorFileError(f"{path}: byte offset {content.data.size}: cannot read ({content.error})")
+            if content.data.size == 0:
                 raise VectorFileError(f"{path}: empty file")
             raise VectorFileError(f"{path}: byte offset 0: missing header line 'V D'")
-        header = _parse_header(reader.take(newline + 1))
+        header_end = int(newline[0]) + 1
+        header = _parse_header(content.data[:header_end].tobytes())
         if header is None:
             raise VectorFileError(f"{path}: byte offset 0: malformed header (expected 'V D')")
         n_words, dim = header
         if dim < 1:
             raise VectorFileError(f"{path}: byte offset 0: vector size must be at least 1, got {dim}")
         wanted = n_words if limit is None else min(n_words, limit)
-        row_bytes = 4 * dim
-        # never trust the header for memory: allocate only once a row has really arrived, then
-        # grow by doubling, so the matrix never exceeds twice the data actually read
-        vectors = np.zeros((0, dim), dtype=np.float32)
-        words: list[str] = []
-        seen: dict[str, int] = {}
-        while len(words) < wanted:
-            start = reader.offset
-            space = reader.find(b" ", _MAX_WORD_BYTES)
-            if space < 0:
-                if reader.available() == 0:
-                    raise VectorFileError(
-                        f"{path}: byte offset {start}: file ends after {len(words)} of the {n_words} words "
-                        "its header announces (truncated?)"
-                    )
-                raise VectorFileError(f"{path}: byte offset {start}: no word followed by a space")
-            raw_word = reader.take(space)
-            reader.take(1)
-            stripped = raw_word.lstrip(b"\n")
-            word_offset = start + len(raw_word) - len(stripped)
-            if not stripped:
-                raise VectorFileError(f"{path}: byte offset {word_offset}: empty word")
-            try:
-                word = stripped.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise VectorFileError(
-                    f"{path}: byte offset {word_offset + exc.start}: invalid UTF-8 in word"
-                ) from None
-            if not reader.fill(row_bytes):
-                raise VectorFileError(
-                    f"{path}: byte offset {reader.offset}: truncated vector for word {word!r} "
-                    f"(needs {row_bytes} bytes, {reader.available()} left)"
-                )
-            values_offset = reader.offset
-            row = np.frombuffer(reader.take(row_bytes), dtype="<f4")
-            if not np.isfinite(row).all():
-                _check_finite_row(row, word, f"{path}: byte offset {values_offset}")
-            if word in seen:
-                raise VectorFileError(
-                    f"{path}: byte offset {word_offset}: duplicate word {word!r} (first at offset {seen[word]})"
-                )
-            seen[word] = word_offset
-            if len(words) == vectors.shape[0]:
-                rows = max(2 * vectors.shape[0], (1 << 22) // row_bytes, 1)
-                grown = np.empty((min(wanted, rows), dim), dtype=np.float32)
-                grown[: len(words)] = vectors
-                vectors = grown
-            vectors[len(words)] = row
-            words.append(word)
-            if reader.fill(1) and reader.buffer[reader.pos] == 0x0A:
-                reader.take(1)
-        if limit is None or limit >= n_words:
-            while reader.fill(1):
-                trailing = reader.take(reader.available())
-                if trailing.strip():
-                    at = reader.offset - len(trailing) + (len(trailing) - len(trailing.lstrip()))
-                    raise VectorFileError(
-                        f"{path}: byte offset {at}: unexpected data after the {n_words} words of the header"
-                    )
-    return VectorData(vectors[: len(words)].copy() if vectors.shape[0] != len(words) else vectors, words)
+        check_trailing = limit is None or limit >= n_words  # then the whole file is read
+        if check_trailing:
+            content.more(everything=True)
+        while True:
+            spans, count, status, at = _kernel(_scan_records)(
+                content.data, header_end, wanted, 4 * dim, _MAX_WORD_BYTES, check_trailing
+            )
+            if (status == _SCAN_OK and not check_trailing) or not content.more():
+                break
+    data = content.data
+    if content.error and (status != _SCAN_OK or check_trailing):
+        status, at = _UNREADABLE, data.size  # what went wrong after the break is the stream's fault
+    rows, joined = _kernel(_gather_records)(data, spans, count, 4 * dim)
+    vectors = rows.view("<f4").astype(np.float32, copy=False)
+    try:
+        words = joined.tobytes().decode("utf-8").split(" ")[:-1]
+    except UnicodeDecodeError:
+        words = None
+    if status != _SCAN_OK or words is None or len(set(words)) != count or not np.isfinite(vectors).all():
+        _raise_binary_error(path, data, spans, count, vectors, status, at, n_words, content.error)
+    return VectorData(vectors, words)
+
+
+def _raise_binary_error(path, data, spans, count, vectors, status, at, n_words, read_error) -> None:
+    """Name the first problem in file order, checking each record as a sequential reader would."""
+    seen: dict[str, int] = {}
+    for i in range(count + (status == _SCAN_TRUNCATED)):
+        start, end = int(spans[i, 0]), int(spans[i, 1])
+        try:
+            word = data[start:end].tobytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise VectorFileError(f"{path}: byte offset {start + exc.start}: invalid UTF-8 in word") from None
+        if i == count:
+            raise VectorFileError(
+                f"{path}: byte offset {at}: truncated vector for word {word!r} "
+                f"(needs {vectors.shape[1] * 4} bytes, {data.size - at} left)"
+            )
+        _check_finite_row(vectors[i], word, f"{path}: byte offset {end + 1}")
+        if word in seen:
+            raise VectorFileError(
+                f"{path}: byte offset {start}: duplicate word {word!r} (first at offset {seen[word]})"
+            )
+        seen[word] = start
+    problem = {
+        _SCAN_ENDS: f"file ends after {count} of the {n_words} words its header announces (truncated?)",
+        _SCAN_NO_SPACE: "no word followed by a space",
+        _SCAN_EMPTY_WORD: "empty word",
+        _SCAN_TRAILING: f"unexpected data after the {n_words} words of the header",
+        _UNREADABLE: f"cannot read ({read_error})",
+    }[status]
+    raise VectorFileError(f"{path}: byte offset {at}: {problem}")
 
 
 def write_word2vec_binary(path: str | os.PathLike, vectors: np.ndarray, words: Sequence[str]) -> None:
