@@ -97,6 +97,50 @@ def test_cbow_with_lazy_adam_fits_a_repeating_corpus():
     assert np.mean(scores.argmax(axis=1) == target[:50]) > 0.9
 
 
+def test_run_in_pieces_and_restored_state_equal_one_fit():
+    """run(max_words) stops between batches; a new Trainer loaded from state_dict() continues it
+    (shuffle generator, permutation position, partial loss sums) to exactly fit()'s result."""
+    contexts, target = create_contexts_target(TOY, 1)
+    whole, model = toy_fit(seed=4, max_epoch=7)
+
+    part_model = SimpleCBOW(7, 5, seed=0)
+    part = Trainer(part_model, Adam(), seed=4, progress=False)
+    kwargs = dict(epochs=7, batch_size=3, eval_interval=2)
+    assert part.run(contexts, target, max_words=5, **kwargs) is False
+    assert part.words_done == 6 and part.current_epoch == 1 and part.order is None  # epoch 1's 2 batches
+    assert part.run(contexts, target, max_words=1, **kwargs) is False
+    assert part.batch == 1 and part.order is not None  # inside epoch 2
+    state = part.state_dict()
+    optimizer_state = part.optimizer.state_dict()
+
+    next_model = SimpleCBOW(7, 5, seed=99)
+    for p, q in zip(next_model.params, part_model.params):
+        p[...] = q
+    resumed = Trainer(next_model, Adam(), seed=123, progress=False)
+    resumed.optimizer.load_state_dict(optimizer_state)
+    resumed.load_state_dict(state)
+    assert resumed.run(contexts, target, **kwargs) is True
+    for p, q in zip(next_model.params, model.params):
+        np.testing.assert_array_equal(p, q)
+    assert resumed.history == whole.history
+
+
+def test_request_stop_from_a_callback_stops_at_the_epoch_end():
+    contexts, target = create_contexts_target(TOY, 1)
+    trainer = Trainer(SimpleCBOW(7, 5, seed=0), SGD(lr=0.5), progress=False)
+    seen = []
+
+    def stop_once(epoch, info):
+        seen.append(epoch)
+        if epoch == 0:
+            trainer.request_stop()
+
+    assert trainer.run(contexts, target, epochs=3, batch_size=2, callbacks=[stop_once]) is False
+    assert seen == [0] and trainer.current_epoch == 1
+    assert trainer.run(contexts, target, epochs=3, batch_size=2, callbacks=[stop_once]) is True
+    assert seen == [0, 1, 2] and trainer.words_done == 18
+
+
 # --- the engine -------------------------------------------------------------------------
 
 def _tiny_corpus():

@@ -1,10 +1,14 @@
-"""Checkpoints: save a fast-engine run atomically, stop it cleanly on Ctrl-C/SIGTERM, resume it.
+"""Checkpoints: save a word2vec run atomically, stop it cleanly on Ctrl-C/SIGTERM, resume it.
 
+Both engines are driven through one trainer surface (`wordvec.fast.FastTrainer`,
+`wordvec.models.engine.ReferenceTrainer`): `run(max_words)`, `request_stop()`, `finished`,
+`epoch`, `words_done`, `total_words`, `state_dict()`/`load_state_dict()`, `keyed_vectors()`.
 A checkpoint directory holds `checkpoint.npz` (the trainer's arrays plus one JSON blob with the
-configuration, vocabulary, corpus fingerprint and positions; loaded with allow_pickle=False) and
-`history.json` (the loss history, for `wordvec plot-loss DIR`). Resuming re-reads the corpus with
-the saved vocabulary, checks it is the same text, restores the state and continues; with one
-thread the result is bit-identical to an uninterrupted run.
+engine, configuration, vocabulary, corpus fingerprint and the JSON-safe part of the state; loaded
+with allow_pickle=False) and `history.json` (the loss history, for `wordvec plot-loss DIR`).
+Resuming re-reads the corpus with the saved vocabulary, checks it is the same text, builds the
+recorded engine's trainer, restores the state and continues; with one thread the result is
+bit-identical to an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -26,6 +30,29 @@ CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.json"
 FORMAT = "wordvec-checkpoint"
 FORMAT_VERSION = 1
+#: engines whose runs can be checkpointed
+ENGINES = ("fast", "reference")
+
+
+def trainer_class(engine: str):
+    """The resumable trainer of an engine ("fast" or "reference")."""
+    if engine == "fast":
+        from wordvec.fast import FastTrainer
+
+        return FastTrainer
+    if engine == "reference":
+        from wordvec.models.engine import ReferenceTrainer
+
+        return ReferenceTrainer
+    raise WordvecError(f"checkpoints work with the {' and '.join(ENGINES)} engines, not {engine!r}")
+
+
+def engine_of(trainer) -> str:
+    """The engine a trainer object belongs to."""
+    for engine in reversed(ENGINES):  # reference first: no Numba import for it
+        if isinstance(trainer, trainer_class(engine)):
+            return engine
+    raise WordvecError(f"cannot checkpoint a {type(trainer).__name__}")
 
 
 def corpus_fingerprint(corpus) -> dict:
@@ -74,7 +101,7 @@ def save_checkpoint(directory: str | Path, trainer, info: dict) -> Path:
     arrays = {name: value for name, value in state.items() if isinstance(value, np.ndarray)}
     scalars = {name: value for name, value in state.items() if not isinstance(value, np.ndarray)}
     blob = {"format": FORMAT, "format_version": FORMAT_VERSION, "wordvec_version": __version__,
-            "engine": "fast", "state": scalars, **info}
+            **info, "engine": engine_of(trainer), "state": scalars}
     arrays["meta_json"] = np.frombuffer(json.dumps(blob).encode("utf-8"), dtype=np.uint8)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -112,29 +139,32 @@ def train_with_checkpoints(
     trainer=None,
     on_save: Callable[[Path], None] | None = None,
 ):
-    """Train with the fast engine, saving a checkpoint every `every` words (default: each epoch).
+    """Train with config.engine (fast or reference), saving a checkpoint every `every` words
+    (default: each epoch; the reference engine counts training pairs).
 
-    On SIGINT/SIGTERM the run stops after the current chunk, saves, and raises TrainingInterrupted.
-    `info` is stored in the checkpoint (corpus source, output path) for `resume`.
+    On SIGINT/SIGTERM the run stops after the current chunk (fast) or batch (reference), saves,
+    and raises TrainingInterrupted. `info` is stored in the checkpoint (corpus source, output
+    path) for `resume`. A given `trainer` must belong to config.engine.
     """
-    from wordvec.fast import FastTrainer
-
-    if config.model == "ppmi" or config.engine != "fast":
-        raise WordvecError("--checkpoint works with the fast engine (cbow or skipgram)")
+    if config.model not in ("cbow", "skipgram") or config.engine not in ENGINES:
+        raise WordvecError("--checkpoint works with the fast and reference engines (cbow or skipgram)")
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise WordvecError(f"--checkpoint {directory} is a file, not a directory")
-    directory.mkdir(parents=True, exist_ok=True)
     if trainer is None:
-        trainer = FastTrainer(corpus, config, progress=progress)
+        trainer = trainer_class(config.engine)(corpus, config, progress=progress)
+    elif engine_of(trainer) != config.engine:
+        raise WordvecError(f"a {engine_of(trainer)}-engine trainer cannot run a {config.engine}-engine config")
+    directory.mkdir(parents=True, exist_ok=True)
     info = {"config": config.to_dict(), "vocab": corpus.vocab.to_dict(),
             "corpus": corpus_fingerprint(corpus), "every": every, **(info or {})}
-    epoch_words = len(corpus.ids)
+    epoch_words = trainer.total_words // max(1, int(config.epochs))  # fast: corpus words; reference: pairs
     with _StopOnSignal(trainer) as stop:
         while not trainer.finished:
             in_epoch = trainer.words_done - trainer.epoch * epoch_words
             step = every if every else epoch_words - in_epoch
-            trainer.run(max_words=max(1, step))
+            if stop.received is None:  # else (signal during the last save): save again, stop
+                trainer.run(max_words=max(1, step))
             saved = save_checkpoint(directory, trainer, info)
             if stop.received is not None:
                 name = signal.Signals(stop.received).name
@@ -148,13 +178,22 @@ def train_with_checkpoints(
     return trainer.keyed_vectors()
 
 
-def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[Path], None] | None = None):
-    """Continue the run saved in `directory`; returns (KeyedVectors, checkpoint metadata)."""
+def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[Path], None] | None = None,
+           engine: str | None = None):
+    """Continue the run saved in `directory` with the engine it records; returns (KeyedVectors,
+    checkpoint metadata). `engine`, if given, must be the checkpoint's (else WordvecError)."""
     from wordvec.corpus import Vocabulary, book_corpus
-    from wordvec.fast import FastTrainer
 
     arrays, meta = load_checkpoint(directory)
     config = TrainConfig.from_dict(meta["config"])
+    saved_engine = meta.get("engine", "fast")
+    if saved_engine != config.engine:
+        raise WordvecError(f"checkpoint in {directory} was written by the {saved_engine} engine but records "
+                           f"a {config.engine}-engine configuration; cannot resume")
+    if engine is not None and engine != saved_engine:
+        raise WordvecError(f"checkpoint in {directory} is a {saved_engine}-engine run, not a {engine}-engine one; "
+                           "cannot resume it with another engine")
+    cls = trainer_class(saved_engine)
     vocab = Vocabulary.from_dict(meta["vocab"])
     source = meta.get("source")
     if source is None:
@@ -162,8 +201,13 @@ def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[P
     corpus = book_corpus(source) if meta.get("book") else vocab.encode(source)
     if corpus_fingerprint(corpus) != meta["corpus"]:
         raise WordvecError(f"the corpus {source} has changed since the checkpoint was saved; cannot resume")
-    trainer = FastTrainer(corpus, config, progress=progress)
-    trainer.load_state_dict({**arrays, **meta["state"]})
+    trainer = cls(corpus, config, progress=progress)
+    try:
+        trainer.load_state_dict({**arrays, **meta["state"]})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WordvecError(
+            f"checkpoint in {directory} holds an incomplete {saved_engine}-engine state ({exc})"
+        ) from None
     info = {key: meta[key] for key in ("source", "book", "out") if key in meta}
     kv = train_with_checkpoints(corpus, config, directory, every=meta.get("every"), progress=progress,
                                 info=info, trainer=trainer, on_save=on_save)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from wordvec.errors import TrainingError
 from wordvec.nn.sparse import SparseGrad
 
 
@@ -19,7 +20,39 @@ def _dense(g) -> np.ndarray:
     return g.to_dense() if isinstance(g, SparseGrad) else g
 
 
-class SGD:
+class _Stateful:
+    """`state_dict()` / `load_state_dict()` for an optimizer: hyperparameters, step count and the
+    per-parameter arrays (moments), as a flat dict of numpy arrays (`"m.0"`, `"m.1"`, ...) and
+    JSON-safe scalars; no pickling. Loading into an optimizer of another class is refused."""
+
+    #: hyperparameters saved and restored (the learning rate included)
+    _scalars: tuple[str, ...] = ("lr",)
+    #: attributes holding one array per parameter (None before the first update)
+    _arrays: tuple[str, ...] = ()
+
+    def state_dict(self) -> dict:
+        state: dict = {"type": type(self).__name__}
+        for name in self._scalars:
+            value = getattr(self, name)
+            state[name] = value if isinstance(value, (bool, int)) else float(value)
+        for name in self._arrays:
+            for i, array in enumerate(getattr(self, name) or ()):
+                state[f"{name}.{i}"] = array.copy()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("type") != type(self).__name__:
+            raise TrainingError(f"optimizer state is for {state.get('type')!r}, not {type(self).__name__}")
+        for name in self._scalars:
+            setattr(self, name, type(getattr(self, name))(state[name]))
+        for name in self._arrays:
+            arrays = []
+            while f"{name}.{len(arrays)}" in state:
+                arrays.append(np.array(state[f"{name}.{len(arrays)}"]))
+            setattr(self, name, arrays or None)
+
+
+class SGD(_Stateful):
     """p -= lr * g."""
 
     def __init__(self, lr: float = 0.01) -> None:
@@ -34,8 +67,11 @@ class SGD:
                 p -= self.lr * g
 
 
-class Momentum:
+class Momentum(_Stateful):
     """v = momentum * v - lr * g; p += v (dense, as the book)."""
+
+    _scalars = ("lr", "momentum")
+    _arrays = ("v",)
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr, self.momentum = lr, momentum
@@ -50,8 +86,11 @@ class Momentum:
             p += v
 
 
-class AdaGrad:
+class AdaGrad(_Stateful):
     """h += g * g; p -= lr * g / (sqrt(h) + eps); sparse gradients update only their rows (exact)."""
+
+    _scalars = ("lr", "eps")
+    _arrays = ("h",)
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
         self.lr, self.eps = lr, eps
@@ -71,8 +110,11 @@ class AdaGrad:
                 p -= self.lr * g / (np.sqrt(h) + self.eps)
 
 
-class Adam:
+class Adam(_Stateful):
     """The book's Adam (Kingma & Ba, eps outside the sqrt): every row of every parameter each step."""
+
+    _scalars = ("lr", "beta1", "beta2", "eps", "iter")
+    _arrays = ("m", "v")
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7) -> None:
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
@@ -116,6 +158,10 @@ class LazyAdam(Adam):
         super().__init__(lr, beta1, beta2, eps)
         self.catch_up = catch_up
         self.last: list[np.ndarray] | None = None  # per row: step of its last update
+        self._scratch: dict = {}
+
+    _scalars = Adam._scalars + ("catch_up",)
+    _arrays = ("m", "v", "last")
 
     #: powers are read from tables up to this many steps; beyond it they have reached their limit
     #: (beta1**k and the drift sum converge within ~1,000 steps, beta2**k and lr_s within ~2**17)
@@ -127,6 +173,17 @@ class LazyAdam(Adam):
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
         self.last = [np.zeros(p.shape[0], dtype=np.int64) for p in params]
+        self._init_tables()
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        if (self.m is None) != (self.last is None):
+            raise TrainingError("LazyAdam state needs both moments and last-update steps")
+        if self.m is not None:
+            self._init_tables()
+
+    def _init_tables(self) -> None:
+        """Powers of beta1/beta2, the drift sums and the per-step sizes, read by `_drift`."""
         b1, b2 = self.beta1, self.beta2
         k = np.arange(self.TABLE_STEPS + 1, dtype=np.float64)
         r = b1 / np.sqrt(b2)
@@ -162,7 +219,6 @@ class LazyAdam(Adam):
     def update(self, params: list, grads: list) -> None:
         if self.m is None:
             self._init_state(params)
-            self._scratch: dict = {}
         lr_t = self._step_size()
         b1, b2, eps = self.beta1, self.beta2, self.eps
         for p, g, m, v, last in zip(params, grads, self.m, self.v, self.last):
