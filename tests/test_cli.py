@@ -202,9 +202,10 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert "missing.bin" in result.stderr
 
 
-def test_demo_trains_on_ptb_and_answers_the_books_queries(tmp_path, capsys):
+def test_demo_trains_on_ptb_and_answers_the_books_queries(tmp_path, capsys, monkeypatch):
     if not (DATA / "ptb" / "ptb.train.txt").is_file():
         pytest.skip("PTB not available")
+    monkeypatch.setenv("WORDVEC_DATA", str(DATA))
     code, out, _ = run(capsys, "demo", "--model", "ppmi", "--out", tmp_path / "ptb.bin", "-q")
     assert code == 0
     lines = {line.split("->")[0].strip(): line for line in out.splitlines() if "->" in line}
