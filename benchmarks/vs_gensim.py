@@ -141,7 +141,8 @@ import sys
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
 path, out, model, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-m = Word2Vec(LineSentence(path), vector_size={dim}, window={window}, negative={negative}, sample={sample},
+source = dict(corpus_file=path) if {corpus_file} else dict(sentences=LineSentence(path))
+m = Word2Vec(**source, vector_size={dim}, window={window}, negative={negative}, sample={sample},
              min_count=1, workers=threads, sg=1 if model == "skipgram" else 0, epochs=1, seed=1, hs=0)
 m.wv.save_word2vec_format(out, binary=True)
 """ + "\n" + "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
@@ -163,7 +164,8 @@ def run_process(script: str, argv: list[str]) -> tuple[float, float]:
 
 def section_scale(args, report: dict) -> None:
     settings = dict(dim=args.dim, window=args.window, negative=args.negative, sample=args.sample)
-    scripts = {"wordvec": WORDVEC_SCRIPT.format(**settings), "gensim": GENSIM_SCRIPT.format(**settings)}
+    scripts = {"wordvec": WORDVEC_SCRIPT.format(**settings),
+               "gensim": GENSIM_SCRIPT.format(corpus_file=args.gensim_corpus_file, **settings)}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         path = Path(tmp) / f"ptb_x{args.repeat}.txt"
         text = PTB.read_text()
@@ -201,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--negative", type=int, default=5)
     p.add_argument("--sample", type=float, default=1e-3)
+    p.add_argument("--gensim-corpus-file", action="store_true",
+                   help="scale: gensim reads with corpus_file= (its file-based multi-thread reader) instead of LineSentence")
     p.add_argument("--no-quality", action="store_true", help="skip the evaluations in throughput")
     p.add_argument("--quick", action="store_true", help="1 run, 1 epoch, no quality, x2 scale")
     p.add_argument("--workdir", default=None, help="where the scale corpus is written (temp dir)")
