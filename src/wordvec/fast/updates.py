@@ -69,9 +69,6 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
     """
     dim = W_in.shape[1]
     k1 = targets.shape[0]
-    for k in range(k1):
-        for d in range(dim):
-            dT[k, d] = _ZERO
     nll_sum = 0.0
     prod = 1.0
     pairs = 0
@@ -92,23 +89,40 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
             g[k] = (label - sig) * lr
             prod *= pk
             nll_sum, prod = _fold(nll_sum, prod)
-        for d in range(dim):
-            dc[d] = _ZERO
-        for k in range(k1):
-            gk = g[k]
-            if gk != _ZERO:
+        # dc = sum_k g_k W_out[t_k] (k = 0 is always valid, so it initialises dc); dT accumulates
+        # g_k W_in[c] over the window and is initialised by its first pair instead of zeroed
+        t = _at(out_rows, targets[0])
+        g0 = g[0]
+        if pairs == 0:
+            for d in range(dim):
+                dc[d] = g0 * W_out[t, d]
+                dT[0, d] = g0 * W_in[c, d]
+            for k in range(1, k1):
+                gk = g[k]
                 t = _at(out_rows, targets[k])
                 for d in range(dim):
                     dc[d] += gk * W_out[t, d]
-                    dT[k, d] += gk * W_in[c, d]
+                    dT[k, d] = gk * W_in[c, d]
+        else:
+            for d in range(dim):
+                dc[d] = g0 * W_out[t, d]
+                dT[0, d] += g0 * W_in[c, d]
+            for k in range(1, k1):
+                gk = g[k]
+                if gk != _ZERO:
+                    t = _at(out_rows, targets[k])
+                    for d in range(dim):
+                        dc[d] += gk * W_out[t, d]
+                        dT[k, d] += gk * W_in[c, d]
         for d in range(dim):
             W_in[c, d] += dc[d]
         pairs += 1
-    for k in range(k1):
-        if valid[k] != 0:
-            t = _at(out_rows, targets[k])
-            for d in range(dim):
-                W_out[t, d] += dT[k, d]
+    if pairs > 0:
+        for k in range(k1):
+            if valid[k] != 0:
+                t = _at(out_rows, targets[k])
+                for d in range(dim):
+                    W_out[t, d] += dT[k, d]
     return nll_sum - np.log(prod), pairs
 
 
