@@ -102,6 +102,15 @@ def test_ns_skips_a_negative_equal_to_the_target():
     np.testing.assert_allclose(B, D, rtol=1e-6)
 
 
+def test_empty_window_changes_nothing():
+    W_in, W_out = weights(8)
+    A, B = W_in.copy(), W_out.copy()
+    assert sg_ns_update(A, B, [], 3, [4, 5], LR) == 0.0
+    assert cbow_ns_update(A, B, [], 3, [4, 5], LR) == 0.0
+    np.testing.assert_array_equal(A, W_in)
+    np.testing.assert_array_equal(B, W_out)
+
+
 # ---- hierarchical softmax against NumPy ----
 
 
