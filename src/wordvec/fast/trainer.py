@@ -313,7 +313,7 @@ class FastTrainer:
             "words": len(self.ids),
             "seconds": seconds,
             "words_per_sec": words / seconds if seconds > 0 else float("nan"),
-            "lr": float(self._lr(0, self.ranges[1]) if self.threads else self.min_lr),
+            "lr": float(self._lr(0, self.ranges[1])),  # where thread 0 ended the epoch
         }
         self.history["epoch_loss"].append(loss)
         self.history["epoch_seconds"].append(seconds)
