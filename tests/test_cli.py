@@ -212,3 +212,24 @@ def test_demo_trains_on_ptb_and_answers_the_books_queries(tmp_path, capsys, monk
     assert {"you", "year", "car", "toyota"} <= set(lines)
     you_neighbours = lines["you"].split("->")[1]
     assert any(f" {p} (" in you_neighbours for p in ("we", "i", "they"))
+
+
+def test_plot_and_plot_loss(trained, small_corpus, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "map.png"
+    code, _, err = run(capsys, "plot", trained, "cat", "dog", "hammer", "--neighbours", "2", "--out", png)
+    assert code == 0, err
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 5000
+    native = tmp_path / "run.wv"
+    code, _, err = run(capsys, "train", small_corpus, "--dim", "8", "--epochs", "2", "--min-count", "1",
+                       "--threads", "1", "--out", native, "-q", "--history", tmp_path / "history.json")
+    assert code == 0, err
+    for source in (native, tmp_path / "history.json"):
+        svg = tmp_path / f"loss-{source.suffix[1:]}.svg"
+        code, _, err = run(capsys, "plot-loss", source, "--out", svg)
+        assert code == 0, err
+        assert "<svg" in svg.read_text()[:2000]
+    code, _, err = run(capsys, "plot-loss", native, "--out", tmp_path / "loss.jpg")
+    assert_one_line_error(code, err, ".png or .svg")
+    code, _, err = run(capsys, "plot", trained, "unicorn", "--out", png)
+    assert_one_line_error(code, err, "unicorn")
