@@ -6,7 +6,8 @@ checked by finite differences.
 Direction: the fast kernels follow word2vec, where an input row (`contexts`) predicts an output row
 (`target`). For skip-gram that is the book's SkipGram with the roles named the other way round
 (book "target" = our input word, book "context" = our output word); the book's batch of pairs
-sharing one set of negatives is exactly our window with shared negatives. CBOW follows word2vec's
+sharing one set of negatives is exactly our group of context words with shared negatives (the
+kernels use one group per half window). CBOW follows word2vec's
 convention of passing the full gradient of the context mean to every context row, i.e. n_context
 times the reference layers' input gradient; the output update and the loss are identical.
 """
@@ -51,12 +52,14 @@ def reference_model(cls, W_in, W_out, negatives, window):
     return model
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_skipgram_ns_step_equals_reference_layers(seed):
+# 5 negatives = the benchmark setting; other counts exercise the kernel's grouped products (six
+# output rows per score pass, three per update pass) with partial groups
+@pytest.mark.parametrize("seed,n_neg", [(0, 5), (1, 5), (2, 5), (3, 5), (4, 1), (5, 2), (6, 3), (7, 7), (8, 12)])
+def test_skipgram_ns_step_equals_reference_layers(seed, n_neg):
     rng = np.random.default_rng(100 + seed)
     W_in, W_out = weights(seed)
     words = rng.permutation(V)
-    contexts, target, negatives = words[:4], int(words[4]), words[5:10]
+    contexts, target, negatives = words[:4], int(words[4]), words[5:5 + n_neg]
     ref = reference_model(word2vec.SkipGram, W_in, W_out, negatives, window=1)
     # book SkipGram: h = W_in[book target]; its "contexts" are scored in W_out
     loss = ref.forward(np.full((len(contexts), 1), target), contexts)

@@ -121,10 +121,17 @@ def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
             if hi - lo < 2:
                 continue
             targets[0] = buf[i]
-            state = _draw_negatives(prob, alias, targets, valid, state)
-            l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, targets, valid, lr, dT, g, dc)
-            nll += l
-            pairs += p
+            # each half window (left contexts, then right contexts) shares its own negatives
+            if lo < i:
+                state = _draw_negatives(prob, alias, targets, valid, state)
+                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, i, -1, targets, valid, lr, dT, g, dc)
+                nll += l
+                pairs += p
+            if i + 1 < hi:
+                state = _draw_negatives(prob, alias, targets, valid, state)
+                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, i + 1, hi, -1, targets, valid, lr, dT, g, dc)
+                nll += l
+                pairs += p
     rng[0] = state
     _hot_merge(W_in, S_in, hot_in, in_base)
     _hot_merge(W_out, S_out, hot_out, out_base)

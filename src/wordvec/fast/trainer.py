@@ -98,7 +98,8 @@ class FastTrainer:
         self._W_in = np.zeros((V + self.threads * len(hot_in), dim), np.float32)
         self._W_out = np.zeros((n_out + self.threads * len(hot_out), dim), np.float32)
         rng = np.random.default_rng(config.seed)
-        self._W_in[:V] = (rng.random((V, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+        # gensim 4's width, uniform(-1, 1) / dim (word2vec's is half as wide): better skip-gram analogies
+        self._W_in[:V] = (rng.random((V, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
         self._thread_args = [self._private_rows(t, V, hot_in, n_out, hot_out) for t in range(self.threads)]
         self.rng_states = _rng.seed_states(config.seed, self.threads)
         self.epoch = 0

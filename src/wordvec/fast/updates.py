@@ -59,12 +59,16 @@ def _at(rows, i):
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
 def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, dT, g, dc):
-    """Skip-gram, negative sampling, one window with shared negatives (Ji et al. 2016).
+    """Skip-gram, negative sampling, one group of context words sharing negatives (Ji et al. 2016).
 
     Context rows `words[lo:hi]` (except index `skip`) each score against the output rows
     `targets` (targets[0] the true word, label 1; the rest negatives, label 0; `valid[k]==0` drops
-    a negative equal to the true word). Scores, input updates and output updates are small dense
-    products; output updates use the window's pre-update input rows and are applied at the end.
+    a negative equal to the true word). Each context row is updated at once, in order; the output
+    updates use the pre-update context rows and are applied together at the end. The chunk kernel
+    calls this once per half window (left contexts, then right contexts), each with its own
+    negatives. Speed: the scores take six output rows per pass over a context row and the updates
+    three (fewer loads and stores than one row at a time; a group past the end repeats the last
+    row with a zero coefficient); the last update pass writes the context row itself.
     Returns (nll, pairs).
     """
     dim = W_in.shape[1]
@@ -72,50 +76,91 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
     nll_sum = 0.0
     prod = 1.0
     pairs = 0
+    for k in range(k1):
+        for d in range(dim):
+            dT[k, d] = _ZERO
     for j in range(lo, hi):
         if j == skip:
             continue
         c = _at(in_rows, words[j])
+        # scores g[k] = W_in[c] . W_out[t_k]
+        for k in range(0, k1, 6):
+            t0 = _at(out_rows, targets[k])
+            t1 = _at(out_rows, targets[min(k + 1, k1 - 1)])
+            t2 = _at(out_rows, targets[min(k + 2, k1 - 1)])
+            t3 = _at(out_rows, targets[min(k + 3, k1 - 1)])
+            t4 = _at(out_rows, targets[min(k + 4, k1 - 1)])
+            t5 = _at(out_rows, targets[min(k + 5, k1 - 1)])
+            f0 = _ZERO
+            f1 = _ZERO
+            f2 = _ZERO
+            f3 = _ZERO
+            f4 = _ZERO
+            f5 = _ZERO
+            for d in range(dim):
+                x = W_in[c, d]
+                f0 += x * W_out[t0, d]
+                f1 += x * W_out[t1, d]
+                f2 += x * W_out[t2, d]
+                f3 += x * W_out[t3, d]
+                f4 += x * W_out[t4, d]
+                f5 += x * W_out[t5, d]
+            g[k] = f0
+            if k + 1 < k1:
+                g[k + 1] = f1
+            if k + 2 < k1:
+                g[k + 2] = f2
+            if k + 3 < k1:
+                g[k + 3] = f3
+            if k + 4 < k1:
+                g[k + 4] = f4
+            if k + 5 < k1:
+                g[k + 5] = f5
         for k in range(k1):
             if valid[k] == 0:
-                g[k] = _ZERO
+                g[k] = _ZERO  # no update for its row, nothing added to the context row
                 continue
-            t = _at(out_rows, targets[k])
-            f = _ZERO
-            for d in range(dim):
-                f += W_in[c, d] * W_out[t, d]
             label = _ONE if k == 0 else _ZERO
-            sig, pk = _sigmoid_and_prob(f, label)
+            sig, pk = _sigmoid_and_prob(g[k], label)
             g[k] = (label - sig) * lr
             prod *= pk
             nll_sum, prod = _fold(nll_sum, prod)
-        # dc = sum_k g_k W_out[t_k] (k = 0 is always valid, so it initialises dc); dT accumulates
-        # g_k W_in[c] over the window and is initialised by its first pair instead of zeroed
-        t = _at(out_rows, targets[0])
-        g0 = g[0]
-        if pairs == 0:
-            for d in range(dim):
-                dc[d] = g0 * W_out[t, d]
-                dT[0, d] = g0 * W_in[c, d]
-            for k in range(1, k1):
-                gk = g[k]
-                t = _at(out_rows, targets[k])
+        # dT[k] += g_k W_in[c] (pre-update); W_in[c] += sum_k g_k W_out[t_k] (dc: earlier groups)
+        for k in range(0, k1, 3):
+            ta = _at(out_rows, targets[k])
+            kb = min(k + 1, k1 - 1)
+            kc = min(k + 2, k1 - 1)
+            tb = _at(out_rows, targets[kb])
+            tc = _at(out_rows, targets[kc])
+            ga = g[k]
+            gb = g[kb] if k + 1 < k1 else _ZERO
+            gc = g[kc] if k + 2 < k1 else _ZERO
+            if k + 3 >= k1:  # last group: apply the input update (dc holds earlier groups' part)
+                first = k == 0
                 for d in range(dim):
-                    dc[d] += gk * W_out[t, d]
-                    dT[k, d] = gk * W_in[c, d]
-        else:
-            for d in range(dim):
-                dc[d] = g0 * W_out[t, d]
-                dT[0, d] += g0 * W_in[c, d]
-            for k in range(1, k1):
-                gk = g[k]
-                if gk != _ZERO:
-                    t = _at(out_rows, targets[k])
-                    for d in range(dim):
-                        dc[d] += gk * W_out[t, d]
-                        dT[k, d] += gk * W_in[c, d]
-        for d in range(dim):
-            W_in[c, d] += dc[d]
+                    x = W_in[c, d]
+                    u = ga * W_out[ta, d] + gb * W_out[tb, d] + gc * W_out[tc, d]
+                    dT[k, d] += ga * x
+                    dT[kb, d] += gb * x
+                    dT[kc, d] += gc * x
+                    if first:
+                        W_in[c, d] = x + u
+                    else:
+                        W_in[c, d] = x + (dc[d] + u)
+            elif k == 0:
+                for d in range(dim):
+                    x = W_in[c, d]
+                    dc[d] = ga * W_out[ta, d] + gb * W_out[tb, d] + gc * W_out[tc, d]
+                    dT[k, d] += ga * x
+                    dT[kb, d] += gb * x
+                    dT[kc, d] += gc * x
+            else:
+                for d in range(dim):
+                    x = W_in[c, d]
+                    dc[d] += ga * W_out[ta, d] + gb * W_out[tb, d] + gc * W_out[tc, d]
+                    dT[k, d] += ga * x
+                    dT[kb, d] += gb * x
+                    dT[kc, d] += gc * x
         pairs += 1
     if pairs > 0:
         for k in range(k1):
