@@ -99,9 +99,9 @@ def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
     buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
     targets = np.empty(negative + 1, np.int32)
     valid = np.ones(negative + 1, np.uint8)
-    dT = np.empty((negative + 1, dim), np.float32)
+    X = np.empty((window, dim), np.float32)  # a half window's pre-update context rows
+    G = np.empty((window, negative + 1), np.float32)  # and their coefficients
     g = np.empty(negative + 1, np.float32)
-    dc = np.empty(dim, np.float32)
     total = offsets[s_end] - offsets[s_begin]
     S_in = _hot_load(W_in, hot_in, in_base)
     S_out = _hot_load(W_out, hot_out, out_base)
@@ -124,12 +124,12 @@ def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
             # each half window (left contexts, then right contexts) shares its own negatives
             if lo < i:
                 state = _draw_negatives(prob, alias, targets, valid, state)
-                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, i, -1, targets, valid, lr, dT, g, dc)
+                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, i, -1, targets, valid, lr, X, G, g)
                 nll += l
                 pairs += p
             if i + 1 < hi:
                 state = _draw_negatives(prob, alias, targets, valid, state)
-                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, i + 1, hi, -1, targets, valid, lr, dT, g, dc)
+                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, i + 1, hi, -1, targets, valid, lr, X, G, g)
                 nll += l
                 pairs += p
     rng[0] = state

@@ -58,7 +58,7 @@ def _at(rows, i):
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
-def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, dT, g, dc):
+def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, X, G, g):
     """Skip-gram, negative sampling, one group of context words sharing negatives (Ji et al. 2016).
 
     Context rows `words[lo:hi]` (except index `skip`) each score against the output rows
@@ -66,31 +66,32 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
     a negative equal to the true word). Each context row is updated at once, in order; the output
     updates use the pre-update context rows and are applied together at the end. The chunk kernel
     calls this once per half window (left contexts, then right contexts), each with its own
-    negatives. Speed: the scores take six output rows per pass over a context row and the updates
-    three (fewer loads and stores than one row at a time; a group past the end repeats the last
-    row with a zero coefficient); the last update pass writes the context row itself.
-    Returns (nll, pairs).
+    negatives.
+
+    Speed (the kernel's hot loop): the scores take six output rows per pass over a context row, and
+    the context row's update too; the pre-update context rows are kept in `X` (one row per context,
+    copied during the score pass) and their coefficients in `G` (context x target), so the output
+    rows are written once per group, not once per context. A group past the end of `targets`
+    repeats the last row with a zero coefficient. Returns (nll, pairs).
     """
     dim = W_in.shape[1]
     k1 = targets.shape[0]
+    last = k1 - 1
     nll_sum = 0.0
     prod = 1.0
-    pairs = 0
-    for k in range(k1):
-        for d in range(dim):
-            dT[k, d] = _ZERO
+    m = 0
     for j in range(lo, hi):
         if j == skip:
             continue
         c = _at(in_rows, words[j])
-        # scores g[k] = W_in[c] . W_out[t_k]
+        # scores W_in[c] . W_out[t_k], keeping the pre-update row in X[m]
         for k in range(0, k1, 6):
             t0 = _at(out_rows, targets[k])
-            t1 = _at(out_rows, targets[min(k + 1, k1 - 1)])
-            t2 = _at(out_rows, targets[min(k + 2, k1 - 1)])
-            t3 = _at(out_rows, targets[min(k + 3, k1 - 1)])
-            t4 = _at(out_rows, targets[min(k + 4, k1 - 1)])
-            t5 = _at(out_rows, targets[min(k + 5, k1 - 1)])
+            t1 = _at(out_rows, targets[min(k + 1, last)])
+            t2 = _at(out_rows, targets[min(k + 2, last)])
+            t3 = _at(out_rows, targets[min(k + 3, last)])
+            t4 = _at(out_rows, targets[min(k + 4, last)])
+            t5 = _at(out_rows, targets[min(k + 5, last)])
             f0 = _ZERO
             f1 = _ZERO
             f2 = _ZERO
@@ -99,6 +100,7 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
             f5 = _ZERO
             for d in range(dim):
                 x = W_in[c, d]
+                X[m, d] = x
                 f0 += x * W_out[t0, d]
                 f1 += x * W_out[t1, d]
                 f2 += x * W_out[t2, d]
@@ -118,57 +120,49 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
                 g[k + 5] = f5
         for k in range(k1):
             if valid[k] == 0:
-                g[k] = _ZERO  # no update for its row, nothing added to the context row
+                G[m, k] = _ZERO  # no update for its row, nothing added to the context row
                 continue
             label = _ONE if k == 0 else _ZERO
             sig, pk = _sigmoid_and_prob(g[k], label)
-            g[k] = (label - sig) * lr
+            G[m, k] = (label - sig) * lr
             prod *= pk
             nll_sum, prod = _fold(nll_sum, prod)
-        # dT[k] += g_k W_in[c] (pre-update); W_in[c] += sum_k g_k W_out[t_k] (dc: earlier groups)
-        for k in range(0, k1, 3):
-            ta = _at(out_rows, targets[k])
-            kb = min(k + 1, k1 - 1)
-            kc = min(k + 2, k1 - 1)
-            tb = _at(out_rows, targets[kb])
-            tc = _at(out_rows, targets[kc])
-            ga = g[k]
-            gb = g[kb] if k + 1 < k1 else _ZERO
-            gc = g[kc] if k + 2 < k1 else _ZERO
-            if k + 3 >= k1:  # last group: apply the input update (dc holds earlier groups' part)
-                first = k == 0
-                for d in range(dim):
-                    x = W_in[c, d]
-                    u = ga * W_out[ta, d] + gb * W_out[tb, d] + gc * W_out[tc, d]
-                    dT[k, d] += ga * x
-                    dT[kb, d] += gb * x
-                    dT[kc, d] += gc * x
-                    if first:
-                        W_in[c, d] = x + u
-                    else:
-                        W_in[c, d] = x + (dc[d] + u)
-            elif k == 0:
-                for d in range(dim):
-                    x = W_in[c, d]
-                    dc[d] = ga * W_out[ta, d] + gb * W_out[tb, d] + gc * W_out[tc, d]
-                    dT[k, d] += ga * x
-                    dT[kb, d] += gb * x
-                    dT[kc, d] += gc * x
-            else:
-                for d in range(dim):
-                    x = W_in[c, d]
-                    dc[d] += ga * W_out[ta, d] + gb * W_out[tb, d] + gc * W_out[tc, d]
-                    dT[k, d] += ga * x
-                    dT[kb, d] += gb * x
-                    dT[kc, d] += gc * x
-        pairs += 1
-    if pairs > 0:
-        for k in range(k1):
-            if valid[k] != 0:
-                t = _at(out_rows, targets[k])
-                for d in range(dim):
-                    W_out[t, d] += dT[k, d]
-    return nll_sum - np.log(prod), pairs
+        # W_in[c] += sum_k G[m, k] W_out[t_k]
+        for k in range(0, k1, 6):
+            k1_ = min(k + 1, last)
+            k2_ = min(k + 2, last)
+            k3_ = min(k + 3, last)
+            k4_ = min(k + 4, last)
+            k5_ = min(k + 5, last)
+            t0 = _at(out_rows, targets[k])
+            t1 = _at(out_rows, targets[k1_])
+            t2 = _at(out_rows, targets[k2_])
+            t3 = _at(out_rows, targets[k3_])
+            t4 = _at(out_rows, targets[k4_])
+            t5 = _at(out_rows, targets[k5_])
+            g0 = G[m, k]
+            g1 = G[m, k1_] if k + 1 < k1 else _ZERO
+            g2 = G[m, k2_] if k + 2 < k1 else _ZERO
+            g3 = G[m, k3_] if k + 3 < k1 else _ZERO
+            g4 = G[m, k4_] if k + 4 < k1 else _ZERO
+            g5 = G[m, k5_] if k + 5 < k1 else _ZERO
+            for d in range(dim):
+                W_in[c, d] += (g0 * W_out[t0, d] + g1 * W_out[t1, d] + g2 * W_out[t2, d]) + (g3 * W_out[t3, d] + g4 * W_out[t4, d] + g5 * W_out[t5, d])
+        m += 1
+    # W_out[t_k] += sum over the contexts of G[., k] X[.], three contexts per pass
+    for k in range(k1):
+        if valid[k] == 0:
+            continue
+        t = _at(out_rows, targets[k])
+        for i in range(0, m, 3):
+            ib = min(i + 1, m - 1)
+            ic = min(i + 2, m - 1)
+            ga = G[i, k]
+            gb = G[ib, k] if i + 1 < m else _ZERO
+            gc = G[ic, k] if i + 2 < m else _ZERO
+            for d in range(dim):
+                W_out[t, d] += ga * X[i, d] + gb * X[ib, d] + gc * X[ic, d]
+    return nll_sum - np.log(prod), m
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
@@ -309,9 +303,9 @@ def sg_ns_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, neg
     _check(W_in, W_out)
     words = np.asarray(contexts, dtype=np.int32)
     targets, valid = _ns_targets(target, negatives)
-    k1, dim = len(targets), W_in.shape[1]
+    k1, m, dim = len(targets), max(len(words), 1), W_in.shape[1]
     nll, _ = _sg_ns_one(W_in, W_out, words, targets, valid, np.float32(lr),
-                        np.empty((k1, dim), np.float32), np.empty(k1, np.float32), np.empty(dim, np.float32))
+                        np.empty((m, dim), np.float32), np.empty((m, k1), np.float32), np.empty(k1, np.float32))
     return float(nll)
 
 
@@ -347,8 +341,8 @@ def cbow_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, t
 
 
 @njit(cache=True, error_model="numpy")
-def _sg_ns_one(W_in, W_out, words, targets, valid, lr, dT, g, dc):
-    return sg_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, dT, g, dc)
+def _sg_ns_one(W_in, W_out, words, targets, valid, lr, X, G, g):
+    return sg_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, X, G, g)
 
 
 @njit(cache=True, error_model="numpy")
