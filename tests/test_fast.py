@@ -155,6 +155,49 @@ def test_balanced_ranges_cover_corpus_evenly():
 # ---- training ----
 
 
+def test_skipgram_kernel_is_half_windows_with_own_negatives():
+    """The skip-gram/NS chunk kernel = for each centre word, sg_ns_update on its left contexts, then
+    on its right contexts, each with freshly drawn negatives (same random draws, no subsampling,
+    constant learning rate)."""
+    from wordvec.fast import _rng, kernels, sg_ns_update
+    from wordvec.fast.tables import draw
+
+    corpus = make_corpus([[1, 2, 3, 4, 5, 6, 7, 8, 2, 3], [9, 1, 4], [5], [6, 7, 0, 3, 2, 1, 9, 8]], V=10)
+    table = AliasTable.from_weights(np.arange(1, 11, dtype=np.float64) ** 0.75)
+    rng = np.random.default_rng(0)
+    W_in = ((rng.random((10, 8)) - 0.5) / 8).astype(np.float32)
+    W_out = (rng.standard_normal((10, 8)) * 0.1).astype(np.float32)
+    window, negative, lr, seed_state = 3, 4, np.float32(0.05), np.uint64(12345)
+
+    A, B = W_in.copy(), W_out.copy()
+    empty = np.zeros(0, np.int32)
+    kernels.sg_ns_chunk(A, B, corpus.ids, corpus.offsets, 0, corpus.n_sentences, np.ones(10, np.float32), lr, lr,
+                        window, np.array([seed_state], np.uint64), None, empty, 0, None, empty, 0,
+                        table.prob, table.alias, negative)
+
+    C, D = W_in.copy(), W_out.copy()
+    state = seed_state
+    for s in range(corpus.n_sentences):
+        words = corpus.ids[corpus.offsets[s]:corpus.offsets[s + 1]]
+        n = len(words)
+        for i in range(n):
+            state = np.uint64(_rng.advance(state))  # keep uint64 (an int64 would promote to float)
+            reach = window - int(_rng.below(np.uint64(_rng.output(state)), window))
+            lo, hi = max(i - reach, 0), min(i + reach + 1, n)
+            if hi - lo < 2:
+                continue
+            for half in (words[lo:i], words[i + 1:hi]):
+                if len(half) == 0:
+                    continue
+                negatives = []
+                for _ in range(negative):
+                    state = np.uint64(_rng.advance(state))
+                    negatives.append(int(draw(table.prob, table.alias, np.uint64(_rng.output(state)))))
+                sg_ns_update(C, D, half, int(words[i]), negatives, lr)
+    np.testing.assert_allclose(A, C, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(B, D, rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("model,loss", MODELS_LOSSES)
 def test_single_thread_is_bit_identical(model, loss):
     corpus = synthetic_corpus()
