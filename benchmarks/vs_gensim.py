@@ -2,8 +2,8 @@
 """Benchmark the fast engine against gensim on PTB: speed, quality, thread scaling, corpus size.
 
 Sections (choose with --sections, default all):
-  throughput  PTB train, same settings for both, alternating wordvec/gensim per run; median words/s
-              of the training call and the ratio; each run uses a new seed and is also evaluated
+  throughput  PTB train, same settings for both, alternating wordvec/gensim per run (--seeds runs);
+              median words/s of the training call and the ratio; each run uses a new seed and is evaluated
               (analogy accuracy on questions-words, WS353 Spearman) so quality is a mean over seeds.
   threads     words/s with 1 and 2 threads for both libraries (alternating, medians).
   scale       PTB train repeated --repeat times as one file, 1 epoch, whole processes (startup,
@@ -79,7 +79,7 @@ def section_throughput(args, corpus, sentences, report: dict) -> None:
     n_words = len(corpus)
     for model in args.models:
         rows = {"wordvec": [], "gensim": []}
-        for run in range(args.runs):
+        for run in range(args.seeds):
             seed = run + 1
             opts = options(args, model, args.threads, seed, args.epochs)
             order = ("wordvec", "gensim") if run % 2 == 0 else ("gensim", "wordvec")
@@ -101,6 +101,12 @@ def section_throughput(args, corpus, sentences, report: dict) -> None:
                     summary[lib][f"{key}_mean"] = float(np.mean(values))
                     summary[lib][f"{key}_std"] = float(np.std(values))
         summary["speed_ratio"] = summary["wordvec"]["median_words_per_sec"] / summary["gensim"]["median_words_per_sec"]
+        if not args.no_quality and args.seeds > 1:
+            # wordvec - gensim and the standard error of that difference (sample stds over the seeds)
+            for key in ("analogy", "ws353"):
+                a, b = ([r[key] for r in rows[lib]] for lib in ("wordvec", "gensim"))
+                summary[f"{key}_diff"] = float(np.mean(a) - np.mean(b))
+                summary[f"{key}_diff_se"] = float(np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)))
         report.setdefault("throughput", {})[model] = {"runs": rows, "summary": summary}
         print(f"{model}: wordvec/gensim speed x{summary['speed_ratio']:.2f}  " + json.dumps(summary), flush=True)
 
@@ -194,7 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sections", default="throughput,threads,scale")
     p.add_argument("--models", default="skipgram,cbow")
-    p.add_argument("--runs", type=int, default=3, help="runs (and seeds) per library")
+    p.add_argument("--runs", type=int, default=3, help="runs per library (threads, scale)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="throughput: runs (seeds 1..N) per library and model (default: --runs); quality "
+                        "differences between engines are of the order of the seed noise, so use 10+ for them")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--thread-epochs", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
@@ -211,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=None, help="write the full report here")
     args = p.parse_args(argv)
     if args.quick:
-        args.runs, args.epochs, args.thread_epochs, args.repeat, args.no_quality = 1, 1, 1, 2, True
+        args.runs, args.seeds, args.epochs, args.thread_epochs, args.repeat, args.no_quality = 1, 1, 1, 1, 2, True
+    if args.seeds is None:
+        args.seeds = args.runs
     args.models = args.models.split(",")
     sections = args.sections.split(",")
     report: dict = {"settings": {k: v for k, v in vars(args).items()}, "cpus": os.cpu_count()}
