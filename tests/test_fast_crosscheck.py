@@ -208,3 +208,39 @@ def test_cbow_hs_step_equals_numpy(tree, target):
     expect_out[points] -= LR * gW
     np.testing.assert_allclose(A, expect_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(B, expect_out, rtol=1e-5, atol=1e-6)
+
+
+def cbow_ns_sequential(W_in, W_out, contexts, target, negatives, lr):
+    """word2vec's CBOW/NS step, row by row: each output row is scored and updated in turn."""
+    h = W_in[contexts].mean(axis=0)
+    neu1e = np.zeros_like(h)
+    nll = 0.0
+    for k, t in enumerate([target, *negatives]):
+        if k > 0 and t == target:
+            continue
+        label = 1.0 if k == 0 else 0.0
+        f = float(h @ W_out[t])
+        sig = 1.0 / (1.0 + np.exp(-f))
+        nll -= np.log(sig if label else 1.0 - sig)
+        g = (label - sig) * lr
+        neu1e += g * W_out[t]
+        W_out[t] += g * h
+    for c in contexts:
+        W_in[c] += neu1e
+    return nll
+
+
+@pytest.mark.parametrize("negatives", [[5, 6, 7, 8, 9], [5, 6, 5, 8, 6], [5, 3, 3, 7], [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 4],
+                                       [3, 5, 6, 7, 8, 9, 10, 11]])
+def test_cbow_ns_step_is_word2vec_order(negatives):
+    # distinct targets take the grouped path (all scores first), repeated ones the row-by-row path;
+    # both equal word2vec's sequential step (3 = the target, skipped as a negative)
+    W_in, W_out = weights(11)
+    contexts, target = [0, 1, 2, 1], 3
+    A, B = W_in.copy(), W_out.copy()
+    nll = cbow_ns_update(A, B, contexts, target, negatives, LR)
+    C, D = W_in.astype(np.float64), W_out.astype(np.float64)
+    expect = cbow_ns_sequential(C, D, contexts, target, negatives, LR)
+    assert nll == pytest.approx(expect, rel=1e-5)
+    np.testing.assert_allclose(A, C, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(B, D, rtol=1e-5, atol=1e-6)

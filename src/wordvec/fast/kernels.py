@@ -148,6 +148,7 @@ def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_
     valid = np.ones(negative + 1, np.uint8)
     h = np.empty(dim, np.float32)
     neu1e = np.empty(dim, np.float32)
+    g = np.empty(negative + 1, np.float32)
     total = offsets[s_end] - offsets[s_begin]
     S_in = _hot_load(W_in, hot_in, in_base)
     S_out = _hot_load(W_out, hot_out, out_base)
@@ -168,7 +169,7 @@ def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_
                 continue
             targets[0] = buf[i]
             state = _draw_negatives(prob, alias, targets, valid, state)
-            l, p = cbow_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, targets, valid, lr, h, neu1e)
+            l, p = cbow_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, targets, valid, lr, h, neu1e, g)
             nll += l
             pairs += p
     rng[0] = state

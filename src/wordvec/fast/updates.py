@@ -198,30 +198,138 @@ def _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e):
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
-def cbow_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, h, neu1e):
-    """CBOW, negative sampling: mean of the context rows predicts targets[0] against negatives."""
+def _distinct(targets, valid):
+    """True when no valid target appears twice (then updating the output rows one after another,
+    as word2vec does, equals updating them all from the same pre-update values)."""
+    k1 = targets.shape[0]
+    for a in range(k1):
+        if valid[a] == 0:
+            continue
+        for b in range(a + 1, k1):
+            if valid[b] != 0 and targets[a] == targets[b]:
+                return False
+    return True
+
+
+@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+def cbow_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, h, neu1e, g):
+    """CBOW, negative sampling: mean of the context rows predicts targets[0] against negatives.
+
+    word2vec's order (each output row scored, then updated, one after another). When the valid
+    targets are distinct (almost always) that equals scoring all of them first, so the kernel does
+    that: six output rows per pass for the scores and for the updates; with a repeated negative it
+    takes the row-by-row path.
+    """
     dim = W_in.shape[1]
+    k1 = targets.shape[0]
     if _context_mean(W_in, in_rows, words, lo, hi, skip, h) == 0:
         return 0.0, 0
-    for d in range(dim):
-        neu1e[d] = _ZERO
+    nll_sum = 0.0
     prod = 1.0
-    for k in range(targets.shape[0]):
+    if not _distinct(targets, valid):
+        for d in range(dim):
+            neu1e[d] = _ZERO
+        for k in range(k1):
+            if valid[k] == 0:
+                continue
+            t = _at(out_rows, targets[k])
+            f = _ZERO
+            for d in range(dim):
+                f += h[d] * W_out[t, d]
+            label = _ONE if k == 0 else _ZERO
+            sig, pk = _sigmoid_and_prob(f, label)
+            gk = (label - sig) * lr
+            prod *= pk
+            nll_sum, prod = _fold(nll_sum, prod)
+            for d in range(dim):
+                neu1e[d] += gk * W_out[t, d]
+                W_out[t, d] += gk * h[d]
+        _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e)
+        return nll_sum - np.log(prod), 1
+    last = k1 - 1
+    for k in range(0, k1, 6):
+        t0 = _at(out_rows, targets[k])
+        t1 = _at(out_rows, targets[min(k + 1, last)])
+        t2 = _at(out_rows, targets[min(k + 2, last)])
+        t3 = _at(out_rows, targets[min(k + 3, last)])
+        t4 = _at(out_rows, targets[min(k + 4, last)])
+        t5 = _at(out_rows, targets[min(k + 5, last)])
+        f0 = _ZERO
+        f1 = _ZERO
+        f2 = _ZERO
+        f3 = _ZERO
+        f4 = _ZERO
+        f5 = _ZERO
+        for d in range(dim):
+            x = h[d]
+            f0 += x * W_out[t0, d]
+            f1 += x * W_out[t1, d]
+            f2 += x * W_out[t2, d]
+            f3 += x * W_out[t3, d]
+            f4 += x * W_out[t4, d]
+            f5 += x * W_out[t5, d]
+        g[k] = f0
+        if k + 1 < k1:
+            g[k + 1] = f1
+        if k + 2 < k1:
+            g[k + 2] = f2
+        if k + 3 < k1:
+            g[k + 3] = f3
+        if k + 4 < k1:
+            g[k + 4] = f4
+        if k + 5 < k1:
+            g[k + 5] = f5
+    for k in range(k1):
         if valid[k] == 0:
+            g[k] = _ZERO  # no update for its row, nothing added to the context rows
             continue
-        t = _at(out_rows, targets[k])
-        f = _ZERO
-        for d in range(dim):
-            f += h[d] * W_out[t, d]
         label = _ONE if k == 0 else _ZERO
-        sig, pk = _sigmoid_and_prob(f, label)
-        gk = (label - sig) * lr
+        sig, pk = _sigmoid_and_prob(g[k], label)
+        g[k] = (label - sig) * lr
         prod *= pk
+        nll_sum, prod = _fold(nll_sum, prod)
+    # neu1e = sum_k g_k W_out[t_k] (pre-update rows), W_out[t_k] += g_k h; a group past the end
+    # repeats the last row with a zero coefficient, so it adds nothing and rewrites the same value
+    for k in range(0, k1, 6):
+        k1_ = min(k + 1, last)
+        k2_ = min(k + 2, last)
+        k3_ = min(k + 3, last)
+        k4_ = min(k + 4, last)
+        k5_ = min(k + 5, last)
+        t0 = _at(out_rows, targets[k])
+        t1 = _at(out_rows, targets[k1_])
+        t2 = _at(out_rows, targets[k2_])
+        t3 = _at(out_rows, targets[k3_])
+        t4 = _at(out_rows, targets[k4_])
+        t5 = _at(out_rows, targets[k5_])
+        g0 = g[k]
+        g1 = g[k1_] if k + 1 < k1 else _ZERO
+        g2 = g[k2_] if k + 2 < k1 else _ZERO
+        g3 = g[k3_] if k + 3 < k1 else _ZERO
+        g4 = g[k4_] if k + 4 < k1 else _ZERO
+        g5 = g[k5_] if k + 5 < k1 else _ZERO
+        first = k == 0
         for d in range(dim):
-            neu1e[d] += gk * W_out[t, d]
-            W_out[t, d] += gk * h[d]
+            x = h[d]
+            o0 = W_out[t0, d]
+            o1 = W_out[t1, d]
+            o2 = W_out[t2, d]
+            o3 = W_out[t3, d]
+            o4 = W_out[t4, d]
+            o5 = W_out[t5, d]
+            u = (g0 * o0 + g1 * o1 + g2 * o2) + (g3 * o3 + g4 * o4 + g5 * o5)
+            if first:
+                neu1e[d] = u
+            else:
+                neu1e[d] += u
+            W_out[t5, d] = o5 + g5 * x
+            W_out[t4, d] = o4 + g4 * x
+            W_out[t3, d] = o3 + g3 * x
+            W_out[t2, d] = o2 + g2 * x
+            W_out[t1, d] = o1 + g1 * x
+            W_out[t0, d] = o0 + g0 * x
     _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e)
-    return -np.log(prod), 1
+    return nll_sum - np.log(prod), 1
 
 
 @njit(inline="always", cache=True, fastmath=True, error_model="numpy")
@@ -316,7 +424,7 @@ def cbow_ns_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, n
     targets, valid = _ns_targets(target, negatives)
     dim = W_in.shape[1]
     nll, _ = _cbow_ns_one(W_in, W_out, words, targets, valid, np.float32(lr),
-                          np.empty(dim, np.float32), np.empty(dim, np.float32))
+                          np.empty(dim, np.float32), np.empty(dim, np.float32), np.empty(len(targets), np.float32))
     return float(nll)
 
 
@@ -346,8 +454,8 @@ def _sg_ns_one(W_in, W_out, words, targets, valid, lr, X, G, g):
 
 
 @njit(cache=True, error_model="numpy")
-def _cbow_ns_one(W_in, W_out, words, targets, valid, lr, h, neu1e):
-    return cbow_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, h, neu1e)
+def _cbow_ns_one(W_in, W_out, words, targets, valid, lr, h, neu1e, g):
+    return cbow_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, h, neu1e, g)
 
 
 @njit(cache=True, error_model="numpy")
