@@ -23,7 +23,8 @@ def test_lazy_public_names():
 
 @pytest.mark.parametrize("model", ["skipgram", "cbow", "ppmi"])
 def test_train_on_token_lists_separates_topics(model):
-    kv = wordvec.train(topic_sentences(), model=model, dim=8, min_count=1, epochs=3, threads=1, window=2)
+    kv = wordvec.train(topic_sentences(), model=model, dim=8, min_count=1, epochs=3, threads=1, window=2,
+                       sample=0)  # 10 words: subsampling would drop ~90% of the tokens
     assert isinstance(kv, KeyedVectors) and len(kv) == 10 and kv.vector_size == 8
     neighbours = [w for w, _ in kv.most_similar("red", topn=4)]
     assert set(neighbours) == {"green", "blue", "yellow", "purple"}
