@@ -196,7 +196,8 @@ def test_queries_equal_gensim():
         np.testing.assert_allclose([s for _, s in ours], [s for _, s in ref], rtol=1e-6)
     ours = kv.most_similar("w5", topn=5, restrict_vocab=100)
     ref = theirs.most_similar("w5", topn=5, restrict_vocab=100)
-    assert ours == pytest.approx(ref)
+    assert [w for w, _ in ours] == [w for w, _ in ref]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in ref], rtol=1e-6)
     assert kv.similarity("w1", "w2") == pytest.approx(float(theirs.similarity("w1", "w2")), rel=1e-6)
     assert kv.doesnt_match(["w1", "w2", "w3", "w4"]) == theirs.doesnt_match(["w1", "w2", "w3", "w4"])
     assert kv.n_similarity(["w1", "w2"], ["w3"]) == pytest.approx(
