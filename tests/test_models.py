@@ -19,25 +19,10 @@ from wordvec.models import (
 )
 from wordvec.nn import SparseGrad
 
+from gradcheck import dense, numerical_grad
+
 # the book's toy corpus "you say goodbye and i say hello ." with first-seen ids
 TOY = np.array([0, 1, 2, 3, 4, 1, 5, 6])
-
-
-def dense(g):
-    return g.to_dense() if isinstance(g, SparseGrad) else g
-
-
-def numerical_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        up = f()
-        x[i] = old - eps
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * eps)
-    return grad
 
 
 def reseeded_forward(model, contexts, target, seed=3):

@@ -30,27 +30,9 @@ from wordvec.nn import (
 )
 from wordvec.nn.sparse import merge_grads, scatter_add, sum_rows
 
+from gradcheck import dense, numerical_grad
+
 RNG = np.random.default_rng(42)
-
-
-def numerical_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of scalar f() with respect to array x (changed in place)."""
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + eps
-        up = f()
-        x[i] = old - eps
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * eps)
-    return grad
-
-
-def dense(g) -> np.ndarray:
-    return g.to_dense() if isinstance(g, SparseGrad) else g
 
 
 def check_layer(layer, inputs: list[np.ndarray], *, grad_inputs=(0,), atol=1e-7):
