@@ -228,6 +228,10 @@ class FastTrainer:
                     self._lr(t, start), self._lr(t, stop_at), self.config.window,
                     self.rng_states[t:t + 1], *self._thread_args[t], *self._kernel_args)
                 words = int(self.offsets[stop_at] - self.offsets[start])
+                if not math.isfinite(nll):  # a NaN/Inf score: stop within this chunk, before it spreads
+                    raise TrainingError(
+                        f"training diverged in epoch {self.epoch + 1}: NaN/Inf in the weights "
+                        f"(try a smaller learning rate)")
                 with self._lock:
                     self.cursors[t] = stop_at
                     self.epoch_nll[t] += nll
