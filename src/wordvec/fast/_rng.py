@@ -8,7 +8,7 @@ mixing it with int64 in Numba would silently promote to float64.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from wordvec._jit import njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -18,13 +18,12 @@ fighting over the same cache lines. With `in_rows is None` (one thread) that cod
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from wordvec._jit import KERNEL_OPTS, njit
 
 from wordvec.fast import _rng
 from wordvec.fast.tables import draw
 from wordvec.fast.updates import cbow_hs_window, cbow_ns_window, sg_hs_window, sg_ns_window
 
-_OPTS = dict(nogil=True, cache=True, fastmath=True, boundscheck=False, error_model="numpy")
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -91,7 +90,7 @@ def _hot_merge(W, S, hot, base):
             W[hot[k], d] += W[base + k, d] - S[k, d]
 
 
-@njit(**_OPTS)
+@njit(**KERNEL_OPTS)
 def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
                 in_rows, hot_in, in_base, out_rows, hot_out, out_base, prob, alias, negative):
     """Skip-gram with negative sampling; negatives shared by each window."""
@@ -138,7 +137,7 @@ def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
     return nll, pairs
 
 
-@njit(**_OPTS)
+@njit(**KERNEL_OPTS)
 def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
                 in_rows, hot_in, in_base, out_rows, hot_out, out_base, prob, alias, negative):
     """CBOW (context mean) with negative sampling."""
@@ -178,7 +177,7 @@ def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_
     return nll, pairs
 
 
-@njit(**_OPTS)
+@njit(**KERNEL_OPTS)
 def sg_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
                 in_rows, hot_in, in_base, out_rows, hot_out, out_base, codes, points, code_offsets):
     """Skip-gram with hierarchical softmax."""
@@ -213,7 +212,7 @@ def sg_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
     return nll, pairs
 
 
-@njit(**_OPTS)
+@njit(**KERNEL_OPTS)
 def cbow_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
                 in_rows, hot_in, in_base, out_rows, hot_out, out_base, codes, points, code_offsets):
     """CBOW (context mean) with hierarchical softmax."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from wordvec._jit import njit
 
 from wordvec.fast import _rng
 

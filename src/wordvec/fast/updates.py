@@ -15,14 +15,14 @@ full gradient of that mean (not divided by the context size).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from wordvec._jit import FASTMATH, KERNEL_OPTS, njit
 
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
 _PFLOOR = np.float32(1e-30)
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def _sigmoid_and_prob(score, label):
     """(sigmoid(score), P(label | score)) with one exp; P is floored at 1e-30 so that its log
     stays finite. The NLL is taken as one log of a product of these per pair, not a log per score."""
@@ -37,7 +37,9 @@ def _sigmoid_and_prob(score, label):
         p = big
     else:
         p = small
-    return sig, max(p, _PFLOOR)
+    if p < _PFLOOR:  # not max(): a NaN p must stay NaN, so that the loss reports it
+        p = _PFLOOR
+    return sig, p
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -57,7 +59,7 @@ def _at(rows, i):
     return rows[i]
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, X, G, g):
     """Skip-gram, negative sampling, one group of context words sharing negatives (Ji et al. 2016).
 
@@ -165,7 +167,7 @@ def sg_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, v
     return nll_sum - np.log(prod), m
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def _context_mean(W_in, in_rows, words, lo, hi, skip, h):
     """h = mean of the context rows; returns their number."""
     dim = W_in.shape[1]
@@ -186,7 +188,7 @@ def _context_mean(W_in, in_rows, words, lo, hi, skip, h):
     return cw
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e):
     dim = W_in.shape[1]
     for j in range(lo, hi):
@@ -197,7 +199,7 @@ def _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e):
             W_in[c, d] += neu1e[d]
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def _distinct(targets, valid):
     """True when no valid target appears twice (then updating the output rows one after another,
     as word2vec does, equals updating them all from the same pre-update values)."""
@@ -211,7 +213,7 @@ def _distinct(targets, valid):
     return True
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def cbow_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets, valid, lr, h, neu1e, g):
     """CBOW, negative sampling: mean of the context rows predicts targets[0] against negatives.
 
@@ -332,7 +334,7 @@ def cbow_ns_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, targets,
     return nll_sum - np.log(prod), 1
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def _hs_path(W_out, out_rows, x, codes, points, a, b, lr, neu1e):
     """Walk one Huffman path from input vector `x`: update the node rows, accumulate the input
     gradient in `neu1e`, return the NLL."""
@@ -355,7 +357,7 @@ def _hs_path(W_out, out_rows, x, codes, points, a, b, lr, neu1e):
     return nll_sum - np.log(prod)
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def sg_hs_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, target, codes, points, offsets, lr, x, neu1e):
     """Skip-gram, hierarchical softmax: each context row walks the target word's Huffman path."""
     dim = W_in.shape[1]
@@ -377,7 +379,7 @@ def sg_hs_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, target, co
     return nll_sum, pairs
 
 
-@njit(inline="always", cache=True, fastmath=True, error_model="numpy")
+@njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
 def cbow_hs_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, target, codes, points, offsets, lr, h, neu1e):
     """CBOW, hierarchical softmax: the context mean walks the target word's Huffman path."""
     dim = W_in.shape[1]
@@ -448,23 +450,23 @@ def cbow_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, t
     return float(nll)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(**KERNEL_OPTS)
 def _sg_ns_one(W_in, W_out, words, targets, valid, lr, X, G, g):
     return sg_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, X, G, g)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(**KERNEL_OPTS)
 def _cbow_ns_one(W_in, W_out, words, targets, valid, lr, h, neu1e, g):
     return cbow_ns_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, targets, valid, lr, h, neu1e, g)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(**KERNEL_OPTS)
 def _sg_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, x, neu1e):
     return sg_hs_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, target, codes, points, offsets,
                         lr, x, neu1e)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(**KERNEL_OPTS)
 def _cbow_hs_one(W_in, W_out, words, target, codes, points, offsets, lr, h, neu1e):
     return cbow_hs_window(W_in, W_out, None, None, words, 0, words.shape[0], -1, target, codes, points, offsets,
                           lr, h, neu1e)
