@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +11,6 @@ import numpy as np
 import pytest
 
 from wordvec.cli import main
-
-DATA = Path(os.environ.get("WORDVEC_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-EVAL = DATA / "eval"
 
 
 def run(capsys, *argv):
@@ -91,13 +87,12 @@ def test_analogy_convert_info(trained, tmp_path, capsys):
         assert info["words"] == 12 and info["dim"] == 4
 
 
-def test_evaluate_json_shape(trained, capsys):
-    code, out, _ = run(capsys, "evaluate", trained, "--analogies", EVAL / "questions-words.txt",
-                       "--pairs", EVAL / "wordsim353.tsv", "--json")
+def test_evaluate_json_shape(trained, analogies_file, wordsim_file, capsys):
+    code, out, _ = run(capsys, "evaluate", trained, "--analogies", analogies_file, "--pairs", wordsim_file, "--json")
     assert code == 0
     result = json.loads(out)
     assert set(result["analogy"]) >= {"accuracy", "correct", "total", "skipped", "sections"}
-    pairs = result["pairs"]["wordsim353.tsv"]
+    pairs = result["pairs"][wordsim_file.name]
     assert set(pairs) >= {"spearman", "pearson", "pairs", "skipped"}
     assert pairs["pairs"] + pairs["skipped"] == 353
 
@@ -202,10 +197,8 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert "missing.bin" in result.stderr
 
 
-def test_demo_trains_on_ptb_and_answers_the_books_queries(tmp_path, capsys, monkeypatch):
-    if not (DATA / "ptb" / "ptb.train.txt").is_file():
-        pytest.skip("PTB not available")
-    monkeypatch.setenv("WORDVEC_DATA", str(DATA))
+def test_demo_trains_on_ptb_and_answers_the_books_queries(data_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WORDVEC_DATA", str(data_dir))
     code, out, _ = run(capsys, "demo", "--model", "ppmi", "--out", tmp_path / "ptb.bin", "-q")
     assert code == 0
     lines = {line.split("->")[0].strip(): line for line in out.splitlines() if "->" in line}
@@ -215,7 +208,6 @@ def test_demo_trains_on_ptb_and_answers_the_books_queries(tmp_path, capsys, monk
 
 
 def test_plot_and_plot_loss(trained, small_corpus, tmp_path, capsys):
-    pytest.importorskip("matplotlib")
     png = tmp_path / "map.png"
     code, _, err = run(capsys, "plot", trained, "cat", "dog", "hammer", "--neighbours", "2", "--out", png)
     assert code == 0, err

@@ -6,11 +6,11 @@ import bz2
 import gzip
 import json
 import lzma
-import os
 import re
 from collections import Counter
 from pathlib import Path
 
+import gensim.models as gensim_models
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,9 +20,7 @@ from wordvec import corpus as corpus_mod
 from wordvec.corpus import EncodedCorpus, Vocabulary, book_corpus, load_corpus
 from wordvec.errors import CorpusError
 
-DATA = Path(os.environ.get("WORDVEC_DATA", "/work/shared/data"))
-PTB_TRAIN = DATA / "ptb" / "ptb.train.txt"
-needs_ptb = pytest.mark.skipif(not PTB_TRAIN.is_file(), reason="PTB not available (set WORDVEC_DATA)")
+from conftest import require
 
 _BLANKS = re.compile(rb"[ \t\r\x0b\x0c\x00]+")
 
@@ -386,34 +384,30 @@ def book_preprocess(text: str) -> tuple[list[int], list[str]]:
     return [word_to_id[w] for w in words], list(word_to_id)
 
 
-@needs_ptb
-def test_book_corpus_matches_book_preprocess():
-    ids, words = book_preprocess(PTB_TRAIN.read_text())
-    c = book_corpus(str(PTB_TRAIN))
+def test_book_corpus_matches_book_preprocess(ptb_train):
+    ids, words = book_preprocess(ptb_train.read_text())
+    c = book_corpus(str(ptb_train))
     assert len(c) == 929_589 == len(ids) and len(c.vocab) == 10_000
     assert c.vocab.index_to_key == words
     assert np.array_equal(c.ids, np.asarray(ids, dtype=np.int32))
     assert c.n_sentences == 1
 
 
-@needs_ptb
-def test_book_valid_split_uses_train_ids(monkeypatch):
-    monkeypatch.setenv("WORDVEC_DATA", str(DATA))
-    train_words = book_preprocess(PTB_TRAIN.read_text())[1]
+def test_book_valid_split_uses_train_ids(data_dir, ptb_train, monkeypatch):
+    monkeypatch.setenv("WORDVEC_DATA", str(data_dir))
+    train_words = book_preprocess(ptb_train.read_text())[1]
     index = {w: i for i, w in enumerate(train_words)}
-    valid = (DATA / "ptb" / "ptb.valid.txt").read_text().replace("\n", "<eos>").strip().split()
+    valid = require("ptb/ptb.valid.txt").read_text().replace("\n", "<eos>").strip().split()
     c = book_corpus("ptb:valid")
     assert c.vocab.index_to_key == train_words
     assert np.array_equal(c.ids, np.asarray([index[w] for w in valid], dtype=np.int32))
 
 
-@needs_ptb
-def test_ptb_vocabulary_matches_gensim(monkeypatch):
-    gensim_models = pytest.importorskip("gensim.models")
-    monkeypatch.setenv("WORDVEC_DATA", str(DATA))
+def test_ptb_vocabulary_matches_gensim(data_dir, ptb_train, monkeypatch):
+    monkeypatch.setenv("WORDVEC_DATA", str(data_dir))
     c = load_corpus("ptb", min_count=5, order="gensim")
     model = gensim_models.Word2Vec(min_count=5, sample=1e-3)
-    model.build_vocab(corpus_file=str(PTB_TRAIN))
+    model.build_vocab(corpus_file=str(ptb_train))
     wv = model.wv
     assert c.vocab.index_to_key == list(wv.index_to_key)
     default = load_corpus("ptb", min_count=5)  # same words and counts; only ties ordered otherwise

@@ -7,6 +7,7 @@ import json
 import tracemalloc
 import zipfile
 
+import gensim.models as gensim_models
 import numpy as np
 import pytest
 
@@ -141,7 +142,6 @@ def test_reads_c_tool_conventions_headerless_text_and_gzip(tmp_path):
 
 @pytest.mark.parametrize("binary", [False, True])
 def test_gensim_writes_wordvec_reads(tmp_path, binary):
-    gensim_models = pytest.importorskip("gensim.models")
     kv = tricky_kv()
     theirs = gensim_models.KeyedVectors(kv.vector_size)
     theirs.add_vectors(kv.index_to_key, kv.vectors)
@@ -155,7 +155,6 @@ def test_gensim_writes_wordvec_reads(tmp_path, binary):
 
 @pytest.mark.parametrize("binary", [False, True])
 def test_wordvec_writes_gensim_reads(tmp_path, binary):
-    gensim_models = pytest.importorskip("gensim.models")
     kv = tricky_kv()
     path = tmp_path / ("w.bin" if binary else "w.txt")
     kv.save_word2vec_format(path, binary=binary)

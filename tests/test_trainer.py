@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-import os
 
+import matplotlib  # noqa: F401  (in the `test` extra: Trainer.plot is tested, never skipped)
 import numpy as np
 import pytest
 
 from wordvec.config import TrainConfig
+from wordvec.corpus import book_corpus, load_corpus
 from wordvec.errors import TrainingError
-from wordvec.models import CBOW, SimpleCBOW, create_contexts_target
+from wordvec.models import CBOW, SimpleCBOW, create_contexts_target, train
 from wordvec.nn import SGD, Adam, LazyAdam, Trainer
+from wordvec.vectors import KeyedVectors
 
 TOY = np.array([0, 1, 2, 3, 4, 1, 5, 6])  # you say goodbye and i say hello .
 
@@ -75,7 +77,6 @@ def test_divergence_raises_training_error():
 
 
 def test_plot_writes_png(tmp_path):
-    pytest.importorskip("matplotlib")
     trainer, _ = toy_fit(max_epoch=20)
     path = tmp_path / "loss.png"
     trainer.plot(path)
@@ -144,20 +145,17 @@ def test_request_stop_from_a_callback_stops_at_the_epoch_end():
 # --- the engine -------------------------------------------------------------------------
 
 def _tiny_corpus():
-    corpus_mod = pytest.importorskip("wordvec.corpus")
     sentences = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "rug", "today"]] * 30
-    return corpus_mod.load_corpus(sentences, min_count=1)
+    return load_corpus(sentences, min_count=1)
 
 
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
 def test_engine_returns_keyed_vectors(model):
-    pytest.importorskip("wordvec.vectors")
     corpus = _tiny_corpus()
     epochs_seen = []
     config = TrainConfig(model=model, engine="reference", dim=8, window=2, negative=2, epochs=3, batch_size=16, seed=3)
-    from wordvec.models import train
-
     kv = train(corpus, config, progress=False, callbacks=[lambda e, info: epochs_seen.append((e, info["lr"]))])
+    assert isinstance(kv, KeyedVectors)
     assert kv.vectors.dtype == np.float32 and kv.vectors.shape == (len(corpus.vocab), 8)
     assert list(kv.index_to_key) == list(corpus.vocab.index_to_key)
     assert np.array_equal(kv.counts, corpus.vocab.counts)
@@ -171,20 +169,13 @@ def test_engine_returns_keyed_vectors(model):
 
 
 def test_engine_rejects_unsupported_loss():
-    from wordvec.models import train
-
     with pytest.raises(TrainingError, match="loss 'ns' only"):
         train(_tiny_corpus(), TrainConfig(model="cbow", engine="reference", loss="hs"), progress=False)
 
 
-@pytest.mark.skipif(not os.environ.get("WORDVEC_DATA"), reason="needs WORDVEC_DATA with PTB")
-def test_engine_cbow_on_ptb_finds_neighbours():
+def test_engine_cbow_on_ptb_finds_neighbours(ptb_train):
     """One epoch of the book's CBOW on PTB (about 10 s): the loss falls and neighbours make sense."""
-    corpus_mod = pytest.importorskip("wordvec.corpus")
-    pytest.importorskip("wordvec.vectors")
-    from wordvec.models import train
-
-    corpus = corpus_mod.book_corpus("ptb")
+    corpus = book_corpus(str(ptb_train))
     config = TrainConfig(model="cbow", engine="reference", dim=100, window=5, negative=5, epochs=1, batch_size=100)
     kv = train(corpus, config, progress=False)
     steps = kv.metadata["loss_history"]["step_loss"]
