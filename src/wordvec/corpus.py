@@ -1,9 +1,15 @@
 """Corpus reading, vocabulary and id encoding (text -> `Vocabulary` -> `EncodedCorpus`).
 
 Text is streamed in large byte chunks through the Numba kernels of `wordvec.tokenize`: one sentence
-per line, words separated by ASCII whitespace (NUL counts as whitespace). Only the distinct words
-are ever decoded to Python strings (once, which is also where invalid UTF-8 is caught), so a corpus
-of hundreds of millions of words needs about 4 bytes per word plus the vocabulary.
+per line (b"\\n"), words separated exactly as Python's `str.split()` separates them (every Unicode
+whitespace character; NUL is part of a word), so what is read is what the word2vec writers can
+write back. Only the distinct words are ever decoded to Python strings (once, which is also where
+invalid UTF-8 is caught), so a corpus of hundreds of millions of words needs about 4 bytes per word
+plus the vocabulary.
+
+Every failure to read (a missing, unreadable or vanished file, an unlistable directory, a symbolic
+link loop, a corrupt or truncated .gz/.bz2/.xz stream, invalid UTF-8, a "word" longer than
+`MAX_WORD_BYTES`, i.e. not text) is a one-line `CorpusError` naming the path.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import gzip
 import io
 import lzma
 import os
+import stat
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +37,10 @@ ORDERS = ("frequency", "first_seen", "gensim")
 ERRORS = ("strict", "replace")
 CHUNK_BYTES = 1 << 24  # 16 MiB per read
 PROBE_BYTES = 1 << 20  # words per byte of the first MiB size the id array
+MAX_WORD_BYTES = tk.MAX_WORD_BYTES  # longer "words" mean the input is not text (e.g. /dev/zero)
 
 Source = Union[str, os.PathLike, Iterable[Sequence[str]]]
+PathArg = Union[str, os.PathLike]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
@@ -48,9 +57,14 @@ class _Input:
     sentences: Iterable[Sequence[str]] | None = None
 
     def size_hint(self) -> int:
+        """Expected bytes of text (only sizes the id array; a vanished file counts 0 here and
+        fails, naming itself, when it is opened)."""
         if self.path is None:
             return 1 << 20
-        size = self.path.stat().st_size
+        try:
+            size = self.path.stat().st_size
+        except (OSError, ValueError):
+            return 0
         return size * 4 if self.path.suffix.lower() in _OPENERS else size
 
     def open(self) -> IO[bytes]:
@@ -59,8 +73,14 @@ class _Input:
         opener = _OPENERS.get(self.path.suffix.lower())
         try:
             return opener(self.path, "rb") if opener else open(self.path, "rb", buffering=0)
-        except OSError as exc:
-            raise CorpusError(f"cannot read corpus {self.label}: {exc.strerror or exc}") from None
+        except (OSError, ValueError) as exc:
+            raise CorpusError(f"cannot read corpus {self.label}: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why an OS or decompression call failed."""
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 class _SentenceStream(io.RawIOBase):
@@ -98,32 +118,128 @@ class _SentenceStream(io.RawIOBase):
         return n
 
 
-def resolve_inputs(source: Source) -> list[_Input]:
+def resolve_inputs(source: Source, *, exclude: Iterable[PathArg] | PathArg = ()) -> list[_Input]:
     """The streams a source stands for: a file, a directory (sorted, recursive), a dataset name
-    (`ptb`, `ptb:valid`, ...), or an iterable of token lists."""
+    (`ptb`, `ptb:valid`, ...), or an iterable of token lists.
+
+    A directory is walked in sorted order (by path components); hidden names (leading ".") are
+    skipped, as are symbolic links to directories (never followed, so no link loop can recurse),
+    FIFOs, sockets and devices inside it (reading them could block forever). `exclude` names files
+    or whole directories that are never read as corpus, compared by resolved path (the CLI passes
+    its outputs and checkpoint directory, so a previous run's files inside the corpus folder are
+    not read back). Excluding the corpus itself is a usage mistake: `ValueError`.
+    Anything that cannot be listed or read: `CorpusError` naming the path.
+    """
+    excluded = _resolve_excludes(exclude)
     if isinstance(source, (str, os.PathLike)):
-        path = Path(os.path.expanduser(os.fspath(source)))
-        if not path.exists() and isinstance(source, str) and datasets.is_dataset_name(source):
+        raw = os.fspath(source)
+        if isinstance(raw, bytes):
+            raise CorpusError("corpus path must be text, not bytes")
+        if "\0" in raw:
+            raise CorpusError(f"corpus path {raw!r} contains a NUL character")
+        path = Path(os.path.expanduser(raw))
+        info = _stat(path)
+        if info is None and isinstance(source, str) and datasets.is_dataset_name(source):
             name, split = datasets.parse_dataset_name(source)
             path = datasets.dataset_path(name, split)
-        if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not files:
-                raise CorpusError(f"corpus directory {path} holds no files")
-            return [_Input(str(p), p) for p in files]
-        if not path.exists():
+            info = _stat(path)
+        if info is None:
+            if os.path.islink(path):
+                raise CorpusError(f"corpus {path} is a broken symbolic link")
             raise CorpusError(f"corpus not found: {path}")
+        real = os.path.realpath(path)
+        for ex in excluded:
+            if ex == real:
+                raise ValueError(f"{ex} is the corpus itself; it cannot also be excluded")
+            if _inside(real, ex):
+                raise ValueError(f"{ex} holds the corpus {path} itself; it cannot be excluded")
+        if stat.S_ISDIR(info.st_mode):
+            skipped = [0]
+            files = list(_walk(path, excluded, skipped))
+            if not files:
+                extra = f" ({skipped[0]} excluded)" if skipped[0] else ""
+                raise CorpusError(f"corpus directory {path} holds no files{extra}")
+            return [_Input(str(p), p) for p in files]
         return [_Input(str(path), path)]
-    if isinstance(source, bytes):
+    if isinstance(source, (bytes, bytearray, memoryview)):
         raise CorpusError("corpus source must be a path, a dataset name or an iterable of sentences")
     try:
         iter(source)
     except TypeError:
         raise CorpusError(f"cannot read a corpus from {type(source).__name__}") from None
     return [_Input("<sentences>", sentences=source)]
+
+
+def _resolve_excludes(exclude: Iterable[PathArg] | PathArg) -> list[str]:
+    """Resolved (symlink-free, absolute) forms of the paths to exclude."""
+    if exclude is None:
+        return []
+    if isinstance(exclude, (str, os.PathLike)):
+        exclude = [exclude]
+    try:
+        items = list(exclude)
+    except TypeError:
+        raise TypeError(f"exclude must be an iterable of paths, got {type(exclude).__name__}") from None
+    out = []
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)) or isinstance(os.fspath(item), bytes):
+            raise TypeError(f"exclude must hold str or os.PathLike paths, got {item!r}")
+        if "\0" in os.fspath(item):
+            raise ValueError(f"excluded path {os.fspath(item)!r} contains a NUL character")
+        out.append(os.path.realpath(os.path.expanduser(os.fspath(item))))
+    return out
+
+
+def _inside(path: str, directory: str) -> bool:
+    """Whether resolved `path` lies under resolved `directory` (or is it)."""
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    """`os.stat` following links; None when nothing is there; other failures: CorpusError."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise CorpusError(f"cannot read corpus {path}: {_reason(exc)}") from None
+    except ValueError as exc:
+        raise CorpusError(f"cannot read corpus {path}: {exc}") from None
+
+
+def _walk(directory: Path, excluded: list[str], skipped: list[int]) -> Iterator[Path]:
+    """Regular files under `directory`, depth first with names sorted (= sorted by components)."""
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        raise CorpusError(f"cannot list corpus directory {directory}: {_reason(exc)}") from None
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = directory / entry.name
+        if excluded:
+            real = os.path.realpath(path)
+            if any(_inside(real, ex) for ex in excluded):
+                skipped[0] += 1
+                continue
+        try:
+            is_link = entry.is_symlink()
+        except OSError:
+            is_link = False
+        try:
+            info = os.stat(path)  # follows links
+        except FileNotFoundError:
+            if is_link and os.path.lexists(path):
+                raise CorpusError(f"corpus file {path} is a broken symbolic link") from None
+            continue  # vanished while listing: not part of the corpus
+        except OSError as exc:
+            raise CorpusError(f"cannot read corpus file {path}: {_reason(exc)}") from None
+        if stat.S_ISDIR(info.st_mode):
+            if not is_link:
+                yield from _walk(path, excluded, skipped)
+        elif stat.S_ISREG(info.st_mode):
+            yield path
 
 
 def _describe(source: Source, inputs: list[_Input]) -> str:
@@ -140,9 +256,12 @@ class _Scan:
 
     def __init__(self, emit: bool, eos_token: str | None, size_hint: int):
         self.emit = emit
-        eos = (eos_token or "").encode("utf-8")
-        if any(tk.BYTE_CLASS[b] != tk.WORD for b in eos):
-            raise ValueError(f"eos_token must not contain whitespace, got {eos_token!r}")
+        if eos_token is not None and not isinstance(eos_token, str):
+            raise ValueError(f"eos_token must be a str or None, got {type(eos_token).__name__}")
+        if eos_token and (any(ch.isspace() for ch in eos_token)
+                          or len(eos_token.encode("utf-8", "surrogatepass")) > MAX_WORD_BYTES):
+            raise ValueError(f"eos_token must be one word (no whitespace), got {eos_token!r:.60}")
+        eos = (eos_token or "").encode("utf-8", "surrogatepass")
         self.eos = np.array(bytearray(eos), dtype=np.uint8)
         self.table = np.full(1 << 16, -1, dtype=np.int32)
         n = 1 << 14
@@ -181,15 +300,21 @@ class _Scan:
         elif status == tk.GROW_POOL:
             self.pool = _grown(self.pool, max(2 * len(self.pool), int(st[tk.ST_POOL]) + need))
 
-    def _run(self, buf: np.ndarray, start: int, end: int, final: bool, base: int) -> int:
+    def _run(self, buf: np.ndarray, start: int, end: int, final: bool, base: int,
+             label: str) -> int:
         pos = start
         while True:
             pos, status, need = tk.scan_bytes(
-                buf, pos, end, final, base, tk.BYTE_CLASS, self.eos,
+                buf, pos, end, final, base, tk.BYTE_CLASS, tk.SPACE_TRIE, tk.SPACE_ACCEPT,
+                MAX_WORD_BYTES, self.eos,
                 self.table, self.ent_hash, self.ent_start, self.ent_len, self.ent_count,
                 self.ent_byte, self.pool, self.ids, self.offsets, self.state, self.emit)
             if status == tk.DONE:
                 return pos
+            if status == tk.WORD_TOO_LONG:
+                raise CorpusError(
+                    f"cannot read corpus {label}: a word of more than {MAX_WORD_BYTES:,} bytes "
+                    f"(no whitespace) at byte {base + pos}; is it a text file?")
             self._grow(status, need)
 
     def feed(self, item: _Input) -> None:
@@ -208,8 +333,8 @@ class _Scan:
                     buf = self.buf = _grown(buf, 2 * len(buf))
                 try:
                     nread = stream.readinto(memoryview(buf)[carry:])
-                except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-                    raise CorpusError(f"cannot read corpus {item.label}: {exc}") from None
+                except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+                    raise CorpusError(f"cannot read corpus {item.label}: {_reason(exc)}") from None
                 n = carry + (nread or 0)
                 final = not nread
                 pos = 0
@@ -218,9 +343,9 @@ class _Scan:
                     if buf[:3].tobytes() == b"\xef\xbb\xbf":
                         pos = 3  # a UTF-8 byte order mark is not part of the first word
                 if not self.presized and n > PROBE_BYTES:
-                    pos = self._run(buf, pos, PROBE_BYTES, False, base)
+                    pos = self._run(buf, pos, PROBE_BYTES, False, base, item.label)
                     self._presize(pos)
-                pos = self._run(buf, pos, n, final, base)
+                pos = self._run(buf, pos, n, final, base, item.label)
                 if not self.presized and not final and pos > 0:  # first chunk under a probe
                     self._presize(pos)
                 if final:
@@ -268,7 +393,8 @@ class _Scan:
             word = raw[self.ent_start[e]: self.ent_start[e] + self.ent_len[e]]
             raise CorpusError(
                 f"invalid UTF-8 in {self.labels[f]} at byte {offset} (word {word[:40]!r}); "
-                "use errors='replace' to substitute U+FFFD") from None
+                "to read invalid bytes as U+FFFD instead, use replacement (--encoding-errors "
+                "replace on the command line, errors='replace' in Python)") from None
         if lowercase:
             text = text.lower()
         words = text.split(" ")[:-1]
@@ -288,10 +414,11 @@ def _grown(a: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _scan(source: Source, emit: bool, lowercase: bool, eos_token: str | None, errors: str):
+def _scan(source: Source, emit: bool, lowercase: bool, eos_token: str | None, errors: str,
+          exclude: Iterable[PathArg] | PathArg = ()):
     if errors not in ERRORS:
         raise ValueError(f"errors must be one of {', '.join(ERRORS)}, got {errors!r}")
-    inputs = resolve_inputs(source)
+    inputs = resolve_inputs(source, exclude=exclude)
     scan = _Scan(emit, eos_token, sum(i.size_hint() for i in inputs))
     for item in inputs:
         scan.feed(item)
@@ -360,23 +487,29 @@ class Vocabulary:
     @classmethod
     def build(cls, source: Source, min_count: int = 1, max_size: int | None = None,
               lowercase: bool = False, eos_token: str | None = None,
-              order: str = "frequency", errors: str = "strict") -> "Vocabulary":
-        """Count the words of `source` (path, directory, dataset name or token lists)."""
+              order: str = "frequency", errors: str = "strict",
+              exclude: Iterable[PathArg] | PathArg = ()) -> "Vocabulary":
+        """Count the words of `source` (path, directory, dataset name or token lists).
+
+        `exclude`: files or directories under a corpus directory never to read (see
+        `resolve_inputs`)."""
         _check_options(min_count, max_size, order)
-        scan, label, words, counts, _ = _scan(source, False, lowercase, eos_token, errors)
+        scan, label, words, counts, _ = _scan(source, False, lowercase, eos_token, errors, exclude)
         vocab, _ = _select(words, counts, min_count, max_size, order, label,
                            lowercase=lowercase, eos_token=eos_token)
         return vocab
 
     def encode(self, source: Source, *, lowercase: bool | None = None,
-               eos_token: str | None | EllipsisType = ..., errors: str = "strict") -> "EncodedCorpus":
+               eos_token: str | None | EllipsisType = ..., errors: str = "strict",
+               exclude: Iterable[PathArg] | PathArg = ()) -> "EncodedCorpus":
         """Ids of the words of `source`; unknown words are dropped, then empty sentences.
 
-        Text is read with the vocabulary's own `lowercase`/`eos_token` unless given here.
+        Text is read with the vocabulary's own `lowercase`/`eos_token` unless given here;
+        `exclude` as in `resolve_inputs` (a resumed run passes its checkpoint directory).
         """
         lowercase = self.lowercase if lowercase is None else lowercase
         eos_token = self.eos_token if eos_token is ... else eos_token
-        scan, label, words, _, remap = _scan(source, True, lowercase, eos_token, errors)
+        scan, label, words, _, remap = _scan(source, True, lowercase, eos_token, errors, exclude)
         get = self.key_to_index.get
         new_id = np.fromiter((get(w, -1) for w in words), np.int32, len(words))
         if remap is not None:
@@ -504,11 +637,17 @@ def _finish(scan: _Scan, new_id: np.ndarray, vocab: Vocabulary, label: str) -> E
 
 def load_corpus(source: Source, min_count: int = 5, max_size: int | None = None,
                 lowercase: bool = False, eos_token: str | None = None,
-                order: str = "frequency", errors: str = "strict") -> EncodedCorpus:
+                order: str = "frequency", errors: str = "strict",
+                exclude: Iterable[PathArg] | PathArg = ()) -> EncodedCorpus:
     """Read, count and encode `source` in a single pass (path, directory, dataset name or
-    iterable of token lists)."""
+    iterable of token lists).
+
+    `exclude`: files or whole directories under a corpus directory that are never read as
+    corpus (outputs, histories, checkpoints of earlier runs), compared by resolved path;
+    excluding the corpus itself raises `ValueError`. See `resolve_inputs` for what is read.
+    """
     _check_options(min_count, max_size, order)
-    scan, label, words, counts, remap = _scan(source, True, lowercase, eos_token, errors)
+    scan, label, words, counts, remap = _scan(source, True, lowercase, eos_token, errors, exclude)
     vocab, new_id = _select(words, counts, min_count, max_size, order, label,
                             lowercase=lowercase, eos_token=eos_token)
     if remap is not None:
@@ -516,15 +655,17 @@ def load_corpus(source: Source, min_count: int = 5, max_size: int | None = None,
     return _finish(scan, new_id, vocab, label)
 
 
-def book_corpus(name_or_path: Source = "ptb", eos_token: str = "<eos>") -> EncodedCorpus:
+def book_corpus(name_or_path: Source = "ptb", eos_token: str = "<eos>", *,
+                exclude: Iterable[PathArg] | PathArg = ()) -> EncodedCorpus:
     """The book's preprocessing: each line end is `<eos>`, ids by first appearance, min_count 1,
     one flat sequence. For `ptb:valid`/`ptb:test` the ids come from the train split's vocabulary,
-    as in the book's `ptb.load_data`."""
+    as in the book's `ptb.load_data`. `exclude` as in `load_corpus`."""
     if isinstance(name_or_path, str) and datasets.is_dataset_name(name_or_path) \
-            and not Path(name_or_path).exists():
+            and _stat(Path(os.path.expanduser(name_or_path))) is None:
         name, split = datasets.parse_dataset_name(name_or_path)
         if split != "train":
             vocab = Vocabulary.build(f"{name}:train", min_count=1, eos_token=eos_token,
-                                     order="first_seen")
-            return vocab.encode(name_or_path)
-    return load_corpus(name_or_path, min_count=1, eos_token=eos_token, order="first_seen")
+                                     order="first_seen", exclude=exclude)
+            return vocab.encode(name_or_path, exclude=exclude)
+    return load_corpus(name_or_path, min_count=1, eos_token=eos_token, order="first_seen",
+                       exclude=exclude)
