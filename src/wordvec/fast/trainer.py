@@ -103,6 +103,7 @@ class FastTrainer:
         self._thread_args = [self._private_rows(t, V, hot_in, n_out, hot_out) for t in range(self.threads)]
         self.rng_states = _rng.seed_states(config.seed, self.threads)
         self.epoch = 0
+        self._set_plan(_standard_plan(self.ranges), 0)
         self.cursors = self.ranges[:-1].copy()
         self.words_done = 0
         self.epoch_nll = np.zeros(self.threads, np.float64)
@@ -166,7 +167,11 @@ class FastTrainer:
         return self.epoch >= self.config.epochs
 
     def state_dict(self) -> dict:
-        """Everything needed to continue this run exactly: numpy arrays and JSON-safe scalars."""
+        """Everything needed to continue this run exactly: numpy arrays and JSON-safe scalars.
+
+        `plan` (int64 rows (thread, first sentence, end sentence)) lists each thread's sentence
+        ranges for the current epoch, in order; `plan_done` is the epoch's words done before that
+        plan began (0 unless the thread count changed mid-epoch)."""
         return {
             "W_in": self.W_in.copy(),
             "W_out": self.W_out.copy(),
@@ -174,33 +179,195 @@ class FastTrainer:
             "cursors": self.cursors.copy(),
             "epoch_nll": self.epoch_nll.copy(),
             "epoch_pairs": self.epoch_pairs.copy(),
+            "plan": self._plan_array(),
             "epoch": int(self.epoch),
             "words_done": int(self.words_done),
             "threads": int(self.threads),
             "n_sentences": int(len(self.offsets) - 1),
+            "plan_done": int(self.plan_done),
             "train_seconds": float(self.train_seconds),
             "history": {k: list(v) for k, v in self.history.items()},
         }
 
-    def load_state_dict(self, state: dict) -> None:
-        """Restore a `state_dict()` taken from a trainer on the same corpus and config."""
-        if int(state["threads"]) != self.threads or int(state["n_sentences"]) != len(self.offsets) - 1:
-            raise TrainingError("saved state is for a different corpus or thread count")
+    #: arrays a saved state may hold that checkpoints written before them lack
+    OPTIONAL_ARRAYS = ("plan",)
+    HISTORY_KEYS = ("epoch_loss", "epoch_seconds", "epoch_words_per_sec", "epoch_lr_end", "step_loss",
+                    "step_words")
+
+    @staticmethod
+    def state_array_spec(config: TrainConfig, vocab_size: int, state: dict) -> dict:
+        """{array name: (dtype, allowed shapes)} that a saved state of `config` must hold, from its
+        JSON part alone, so a checkpoint's arrays are checked before they are read (None in a
+        shape: any length). Raises TrainingError when the JSON part cannot say."""
+        threads = _int_field(state, "threads", 1)
+        out_rows = max(vocab_size - 1, 1) if config.loss == "hs" else vocab_size
+        return {
+            "W_in": (np.dtype(np.float32), [(vocab_size, config.dim)]),
+            "W_out": (np.dtype(np.float32), [(out_rows, config.dim)]),
+            "rng_states": (np.dtype(np.uint64), [(threads,)]),
+            "cursors": (np.dtype(np.int64), [(threads,)]),
+            "epoch_nll": (np.dtype(np.float64), [(threads,)]),
+            "epoch_pairs": (np.dtype(np.int64), [(threads,)]),
+            "plan": (np.dtype(np.int64), [(None, 3)]),
+        }
+
+    def load_state_dict(self, state: dict, *, allow_thread_change: bool = False) -> None:
+        """Restore a `state_dict()` taken from a trainer on the same corpus and config.
+
+        Every field is checked first (types, dtypes, shapes, ranges, finite weights) and nothing
+        changes unless all pass: a bad state raises TrainingError. A state saved with another
+        thread count is refused unless `allow_thread_change`; then the rest of the current epoch
+        is split over this trainer's threads (word-balanced), their random states are derived
+        deterministically from the saved ones, and later epochs use this trainer's ranges."""
+        if not isinstance(state, dict):
+            raise TrainingError("saved state must be a dict")
+        threads = _int_field(state, "threads", 1)
+        if _int_field(state, "n_sentences", 0) != len(self.offsets) - 1:
+            raise TrainingError("saved state is for a different corpus (sentence count)")
+        if threads != self.threads and not allow_thread_change:
+            raise TrainingError(f"saved state is for a different thread count ({threads}, not {self.threads})")
+        arrays = {}
+        for name, (dtype, shapes) in self.state_array_spec(self.config, len(self.counts), state).items():
+            if name in self.OPTIONAL_ARRAYS and name not in state:
+                continue
+            arrays[name] = _checked_array(state, name, dtype, shapes)
         for name in ("W_in", "W_out"):
-            if np.shape(state[name]) != getattr(self, name).shape:
-                raise TrainingError(f"saved {name} has shape {np.shape(state[name])}, expected {getattr(self, name).shape}")
-        self.W_in[...] = np.asarray(state["W_in"], dtype=np.float32)
-        self.W_out[...] = np.asarray(state["W_out"], dtype=np.float32)
-        self.rng_states = np.array(state["rng_states"], dtype=np.uint64)
-        self.cursors = np.array(state["cursors"], dtype=np.int64)
-        if np.any(self.cursors < self.ranges[:-1]) or np.any(self.cursors > self.ranges[1:]):
-            raise TrainingError("saved positions fall outside the threads' ranges")
-        self.epoch_nll = np.array(state["epoch_nll"], dtype=np.float64)
-        self.epoch_pairs = np.array(state["epoch_pairs"], dtype=np.int64)
-        self.epoch = int(state["epoch"])
-        self.words_done = int(state["words_done"])
-        self.train_seconds = float(state.get("train_seconds", 0.0))
-        self.history = {k: list(v) for k, v in state["history"].items()}
+            if not np.isfinite(arrays[name]).all():
+                raise TrainingError(f"saved {name} holds NaN/Inf")
+        if not (np.isfinite(arrays["epoch_nll"]).all() and (arrays["epoch_nll"] >= 0).all()):
+            raise TrainingError("saved epoch_nll must be finite and >= 0")
+        if (arrays["epoch_pairs"] < 0).any():
+            raise TrainingError("saved epoch_pairs must be >= 0")
+        epoch = _int_field(state, "epoch", 0)
+        if epoch > self.config.epochs:
+            raise TrainingError(f"saved epoch {epoch} is beyond the run's {self.config.epochs} epochs")
+        words_done = _int_field(state, "words_done", 0)
+        plan_done = _int_field(state, "plan_done", 0) if "plan_done" in state else 0
+        train_seconds = state.get("train_seconds", 0.0)
+        if not _is_number(train_seconds) or not 0 <= train_seconds < math.inf:
+            raise TrainingError(f"saved train_seconds must be a finite number >= 0, got {train_seconds!r}")
+        history = _checked_history(state.get("history"), self.HISTORY_KEYS)
+        if "plan" in arrays:
+            plan = self._checked_plan(arrays["plan"], threads)
+        else:
+            plan = _standard_plan(balanced_ranges(self.offsets, threads))
+        N = len(self.ids)
+        planned = sum(int(self.offsets[b] - self.offsets[a]) for segments in plan for a, b in segments)
+        if plan_done + planned > N:
+            raise TrainingError("saved plan covers more words than the corpus holds")
+        cursors = arrays["cursors"]
+        in_plan = 0
+        for t in range(threads):
+            position = _plan_position(plan[t], int(cursors[t]), self.offsets)
+            if position is None:
+                raise TrainingError(f"saved position of thread {t} falls outside its sentence ranges")
+            in_plan += position
+        if words_done != epoch * N + plan_done + in_plan:
+            raise TrainingError(f"saved words_done {words_done} does not match the saved positions "
+                                f"({epoch * N + plan_done + in_plan})")
+        if epoch == self.config.epochs and words_done != epoch * N:
+            raise TrainingError("saved state goes past the run's last epoch")
+
+        # every check passed: apply
+        self.W_in[...] = arrays["W_in"]
+        self.W_out[...] = arrays["W_out"]
+        self.epoch = epoch
+        self.words_done = words_done
+        self.train_seconds = float(train_seconds)
+        self.history = history
+        if threads == self.threads:
+            self.rng_states = np.array(arrays["rng_states"], dtype=np.uint64)
+            self.epoch_nll = np.array(arrays["epoch_nll"], dtype=np.float64)
+            self.epoch_pairs = np.array(arrays["epoch_pairs"], dtype=np.int64)
+            self._set_plan(plan, plan_done)
+            self.cursors = np.array(cursors, dtype=np.int64)
+        else:
+            self._replan(plan, cursors, plan_done + in_plan, arrays)
+        for t in range(self.threads):
+            self.cursors[t] = self._normalised(t, int(self.cursors[t]))
+
+    def _replan(self, old_plan: list, cursors: np.ndarray, done_in_epoch: int, arrays: dict) -> None:
+        """Split what the saved threads had left of this epoch over this trainer's threads."""
+        offsets = self.offsets
+        remaining: list[tuple[int, int]] = []  # sentence ranges not trained yet, in plan order
+        for t, segments in enumerate(old_plan):
+            c = int(cursors[t])
+            started = False
+            for a, b in segments:
+                if not started and a <= c <= b:
+                    started, a = True, c
+                if started and b > a:
+                    remaining.append((a, b))
+        words = [int(offsets[b] - offsets[a]) for a, b in remaining]
+        total = sum(words)
+        marks = [(k * total) // self.threads for k in range(self.threads + 1)]
+        plan: list[list[tuple[int, int]]] = [[] for _ in range(self.threads)]
+        before = 0  # words of the remaining ranges ahead of this one
+        for (a, b), w in zip(remaining, words):
+            # sentence i of [a, b) goes to the thread whose word marks hold its first word
+            firsts = offsets[a:b] - offsets[a] + before
+            owner = np.searchsorted(np.asarray(marks[1:-1], dtype=np.int64), firsts, side="right")
+            for t in np.unique(owner):
+                members = np.flatnonzero(owner == t)
+                plan[int(t)].append((a + int(members[0]), a + int(members[-1]) + 1))
+            before += w
+        plan = [_merged(segments) or [(0, 0)] for segments in plan]
+        seeds = [int(v) for v in np.asarray(arrays["rng_states"], dtype=np.uint64)]
+        self.rng_states = np.random.default_rng([*seeds, len(seeds), self.threads, 0x7E7A]).integers(
+            0, 2**63, size=self.threads, dtype=np.uint64)
+        self.epoch_nll = np.zeros(self.threads, np.float64)
+        self.epoch_pairs = np.zeros(self.threads, np.int64)
+        self.epoch_nll[0] = float(np.sum(arrays["epoch_nll"]))  # only their sums are ever read
+        self.epoch_pairs[0] = int(np.sum(arrays["epoch_pairs"]))
+        self._set_plan(plan, done_in_epoch)
+        self.cursors = np.array([segments[0][0] for segments in plan], dtype=np.int64)
+
+    def _checked_plan(self, plan: np.ndarray, threads: int) -> list:
+        """The saved plan as per-thread lists of (start, end), after checking it is well formed."""
+        n = len(self.offsets) - 1
+        if len(plan) < threads:
+            raise TrainingError("saved plan does not give every thread a sentence range")
+        thread = plan[:, 0]
+        if np.any(np.diff(thread) < 0) or thread[0] != 0 or thread[-1] != threads - 1 \
+                or len(np.unique(thread)) != threads:
+            raise TrainingError("saved plan must list the threads 0.. in order, each at least once")
+        if np.any(plan[:, 1] < 0) or np.any(plan[:, 2] > n) or np.any(plan[:, 1] > plan[:, 2]):
+            raise TrainingError(f"saved plan has sentence ranges outside 0..{n}")
+        spans = plan[plan[:, 2] > plan[:, 1]][:, 1:]
+        spans = spans[np.argsort(spans[:, 0], kind="stable")]
+        if len(spans) > 1 and np.any(spans[1:, 0] < spans[:-1, 1]):
+            raise TrainingError("saved plan has overlapping sentence ranges")
+        out: list[list[tuple[int, int]]] = [[] for _ in range(threads)]
+        for t, a, b in plan.tolist():
+            out[t].append((a, b))
+        return out
+
+    def _set_plan(self, plan: list, plan_done: int) -> None:
+        """Make `plan` (per thread: ordered (start, end) sentence ranges) the current epoch's."""
+        self.plan = [list(segments) for segments in plan]
+        self.plan_done = int(plan_done)
+        self._plan_start = self.plan_done / len(self.ids)  # fraction of the epoch done before the plan
+        self._plan_words = [[int(self.offsets[b] - self.offsets[a]) for a, b in segments] for segments in self.plan]
+        self._thread_end = [segments[-1][1] for segments in self.plan]
+
+    def _plan_array(self) -> np.ndarray:
+        rows = [(t, a, b) for t, segments in enumerate(self.plan) for a, b in segments]
+        return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+    def _segment_of(self, t: int, c: int) -> int:
+        """Index of thread t's range holding cursor c (c < its end), else of the last range."""
+        for i, (a, b) in enumerate(self.plan[t]):
+            if a <= c < b:
+                return i
+        return len(self.plan[t]) - 1
+
+    def _normalised(self, t: int, c: int) -> int:
+        """Cursor c of thread t moved from the end of a finished range to the next range's start."""
+        segments = self.plan[t]
+        for i, (a, b) in enumerate(segments):
+            if c == b and i + 1 < len(segments):
+                c = segments[i + 1][0]
+        return c
 
     def request_stop(self) -> None:
         """Ask the workers to stop after their current chunk (thread-safe)."""
@@ -208,24 +375,30 @@ class FastTrainer:
 
     # ---- training ----
 
-    def _lr(self, t: int, sentence: int) -> np.float32:
-        """Learning rate at a sentence of thread t's range: linear over all epochs down to min_lr."""
-        a, b = self.ranges[t], self.ranges[t + 1]
-        span = self.offsets[b] - self.offsets[a]
-        frac = (self.offsets[sentence] - self.offsets[a]) / span if span > 0 else 1.0
+    def _lr(self, t: int, sentence: int, segment: int = 0) -> np.float32:
+        """Learning rate at a sentence of thread t's range (`segment`: which of its ranges):
+        linear over all epochs (config.epochs, the current total) down to min_lr."""
+        a = self.plan[t][segment][0]
+        sizes = self._plan_words[t]
+        span = sum(sizes)
+        done = sum(sizes[:segment]) + (self.offsets[sentence] - self.offsets[a])
+        frac = done / span if span > 0 else 1.0
+        if self._plan_start:  # the plan began mid-epoch (thread count changed): it covers the rest
+            frac = self._plan_start + (1.0 - self._plan_start) * frac
         progress = min((self.epoch + frac) / self.config.epochs, 1.0)
         return np.float32(self.lr0 - (self.lr0 - self.min_lr) * progress)
 
     def _worker(self, t: int, budget: list, errors: list) -> None:
         try:
-            end = self.ranges[t + 1]
-            while self.cursors[t] < end and not self._stop.is_set():
-                start = self.cursors[t]
+            while self.cursors[t] < self._thread_end[t] and not self._stop.is_set():
+                start = int(self.cursors[t])
+                segment = self._segment_of(t, start)
+                end = self.plan[t][segment][1]
                 stop_at = int(np.searchsorted(self.offsets, self.offsets[start] + self.chunk_words, side="left"))
                 stop_at = min(max(stop_at, start + 1), end)
                 nll, pairs = self._kernel(
                     self._W_in, self._W_out, self.ids, self.offsets, start, stop_at, self.keep,
-                    self._lr(t, start), self._lr(t, stop_at), self.config.window,
+                    self._lr(t, start, segment), self._lr(t, stop_at, segment), self.config.window,
                     self.rng_states[t:t + 1], *self._thread_args[t], *self._kernel_args)
                 words = int(self.offsets[stop_at] - self.offsets[start])
                 if not math.isfinite(nll):  # a NaN/Inf score: stop within this chunk, before it spreads
@@ -233,7 +406,7 @@ class FastTrainer:
                         f"training diverged in epoch {self.epoch + 1}: NaN/Inf in the weights "
                         f"(try a smaller learning rate)")
                 with self._lock:
-                    self.cursors[t] = stop_at
+                    self.cursors[t] = self._normalised(t, stop_at)
                     self.epoch_nll[t] += nll
                     self.epoch_pairs[t] += pairs
                     self.words_done += words
@@ -257,7 +430,7 @@ class FastTrainer:
         try:
             while not self.finished and not self._stop.is_set():
                 self._run_epoch_part(budget, bar)
-                if all(self.cursors[t] >= self.ranges[t + 1] for t in range(self.threads)):
+                if all(self.cursors[t] >= self._thread_end[t] for t in range(self.threads)):
                     self._end_epoch()
         except KeyboardInterrupt:
             self._stop.set()
@@ -318,13 +491,14 @@ class FastTrainer:
             "words": len(self.ids),
             "seconds": seconds,
             "words_per_sec": words / seconds if seconds > 0 else float("nan"),
-            "lr": float(self._lr(0, self.ranges[1])),  # where thread 0 ended the epoch
+            "lr": float(self._lr(0, self._thread_end[0], len(self.plan[0]) - 1)),  # where thread 0 ended
         }
         self.history["epoch_loss"].append(loss)
         self.history["epoch_seconds"].append(seconds)
         self.history["epoch_words_per_sec"].append(info["words_per_sec"])
         self.history["epoch_lr_end"].append(info["lr"])
         self.epoch += 1
+        self._set_plan(_standard_plan(self.ranges), 0)
         self.cursors = self.ranges[:-1].copy()
         self.epoch_nll[:] = 0.0
         self.epoch_pairs[:] = 0
@@ -350,6 +524,73 @@ class FastTrainer:
 
         return KeyedVectors(self.W_in.copy(), list(self.vocab.index_to_key), counts=self.counts.copy(),
                             metadata=self.metadata())
+
+
+def _standard_plan(ranges: np.ndarray) -> list:
+    """One contiguous sentence range per thread: [ranges[t], ranges[t + 1])."""
+    return [[(int(ranges[t]), int(ranges[t + 1]))] for t in range(len(ranges) - 1)]
+
+
+def _merged(segments: list) -> list:
+    """Adjacent (start, end) ranges joined."""
+    out: list[tuple[int, int]] = []
+    for a, b in segments:
+        if out and out[-1][1] == a:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _plan_position(segments: list, c: int, offsets: np.ndarray) -> int | None:
+    """Words of a thread's ranges before cursor c, or None if c is in none of them."""
+    done = 0
+    for a, b in segments:
+        if a <= c <= b:
+            return done + int(offsets[c] - offsets[a])
+        done += int(offsets[b] - offsets[a])
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _int_field(state: dict, name: str, minimum: int) -> int:
+    """state[name] as an int >= minimum (JSON ints only), else TrainingError."""
+    value = state.get(name)
+    if isinstance(value, np.integer):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise TrainingError(f"saved {name} must be an int >= {minimum}, got {value!r:.40}")
+    return value
+
+
+def _checked_array(state: dict, name: str, dtype: np.dtype, shapes: list) -> np.ndarray:
+    """state[name] if it is an ndarray of exactly `dtype` and one of `shapes`, else TrainingError."""
+    value = state.get(name)
+    if not isinstance(value, np.ndarray):
+        raise TrainingError(f"saved state lacks the array {name}")
+    if value.dtype != dtype:
+        raise TrainingError(f"saved {name} has dtype {value.dtype}, expected {dtype}")
+    if not any(len(shape) == value.ndim and all(s is None or s == v for s, v in zip(shape, value.shape))
+               for shape in shapes):
+        wanted = " or ".join(str(tuple("any" if s is None else s for s in shape)) for shape in shapes)
+        raise TrainingError(f"saved {name} has shape {value.shape}, expected {wanted}")
+    return value
+
+
+def _checked_history(history, keys: tuple) -> dict:
+    """A loss history: a dict holding exactly `keys`, each a list of finite-or-NaN numbers."""
+    if not isinstance(history, dict) or set(history) != set(keys):
+        raise TrainingError(f"saved history must be a dict with the keys {', '.join(keys)}")
+    out = {}
+    for key in keys:
+        values = history[key]
+        if not isinstance(values, list) or not all(_is_number(v) for v in values):
+            raise TrainingError(f"saved history {key!r} must be a list of numbers")
+        out[key] = list(values)
+    return out
 
 
 def train(corpus, config: TrainConfig, *, progress: bool = True, callbacks: Iterable[EpochCallback] = ()):
