@@ -353,16 +353,17 @@ class KeyedVectors:
     # -- files ----------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike, format: str | None = None) -> None:
-        """Write to `path`; format 'text', 'binary' or 'native' (default: from the extension)."""
-        fmt = formats._check_format(format) if format else formats.format_from_extension(path)
-        if fmt == "text":
-            formats.write_word2vec_text(path, self._vectors, self.index_to_key)
-        elif fmt == "binary":
-            formats.write_word2vec_binary(path, self._vectors, self.index_to_key)
-        else:
-            from wordvec import __version__
+        """Write to `path` atomically; format 'text', 'binary' or 'native' (default: from the name).
 
-            formats.write_native(path, self._vectors, self.index_to_key, self.counts, self.metadata, __version__)
+        The name's rule is `formats.format_for_path`: `.txt`/`.vec` text, `.bin` binary, else native;
+        a final `.gz`/`.bz2`/`.xz` compresses text or binary (a compressed native name is refused).
+        The words are checked first with `formats.check_savable`, the same rule the CLI applies
+        before training, so a file is only written if its reader accepts it.
+        """
+        from wordvec import __version__
+
+        formats.save_vectors(path, self._vectors, self.index_to_key, self.counts, self.metadata,
+                             fmt=format, version=__version__)
 
     @classmethod
     def load(cls, path: str | os.PathLike, format: str | None = None, limit: int | None = None) -> "KeyedVectors":
