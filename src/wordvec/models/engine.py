@@ -9,6 +9,7 @@ saves, stops and resumes either engine the same way: `run(max_words)` (stops bet
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterable
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from wordvec.errors import TrainingError
 from wordvec.models.data import contexts_in_sentences
 from wordvec.models.word2vec import CBOW, SkipGram
-from wordvec.nn.optim import make_optimizer
+from wordvec.nn.optim import OPTIMIZERS, make_optimizer
 from wordvec.nn.trainer import Trainer, rng_state, set_rng_state
 
 #: batches per entry of the loss history (the book plots every 20 batches)
@@ -121,42 +122,136 @@ class ReferenceTrainer:
         })
         return state
 
+    @staticmethod
+    def state_array_spec(config, vocab_size: int, state: dict) -> dict:
+        """{array name: (dtype, allowed shapes)} a saved state of `config` must hold, from its JSON
+        part alone (so a checkpoint's arrays are checked before they are read). The optimizer's
+        arrays are all present or (before its first step) all absent."""
+        n_pairs = _int(state, "n_pairs", 1)
+        shape = (vocab_size, config.dim)
+        spec = {"W_in": (np.dtype(np.float32), [shape]), "W_out": (np.dtype(np.float32), [shape]),
+                "trainer.order": (np.dtype(np.int64), [(0,), (n_pairs,)])}
+        for name in _optimizer_arrays(config.optimizer):
+            for i in range(2):
+                if name == "last":
+                    spec[f"optimizer.{name}.{i}"] = (np.dtype(np.int64), [(vocab_size,)])
+                else:
+                    spec[f"optimizer.{name}.{i}"] = (np.dtype(np.float32), [shape])
+        return spec
+
+    #: arrays of a saved state that may be missing: the optimizer's (before its first step)
+    OPTIONAL_PREFIXES = ("optimizer.",)
+
     def load_state_dict(self, state: dict) -> None:
-        """Restore a `state_dict()` of a reference run on the same corpus and config."""
+        """Restore a `state_dict()` of a reference run on the same corpus and config.
+
+        Every field is checked first (types, dtypes, shapes, ranges, finite values); a bad state
+        raises TrainingError and changes nothing."""
+        if not isinstance(state, dict):
+            raise TrainingError("saved state must be a dict")
         if state.get("engine") != self.engine:
             raise TrainingError(f"saved state is for the {state.get('engine', 'fast')!r} engine, not 'reference'")
-        if state.get("model") != self.config.model or int(state["n_pairs"]) != self.n_pairs:
+        if state.get("model") != self.config.model or _int(state, "n_pairs", 1) != self.n_pairs:
             raise TrainingError("saved state is for a different model or corpus")
         for name in ("W_in", "W_out"):
-            if np.shape(state[name]) != getattr(self, name).shape:
-                raise TrainingError(f"saved {name} has shape {np.shape(state[name])}, "
+            if not isinstance(state.get(name), np.ndarray) or state[name].shape != getattr(self, name).shape:
+                raise TrainingError(f"saved {name} has shape {np.shape(state.get(name))}, "
                                     f"expected {getattr(self, name).shape}")
+        if not isinstance(state.get("optimizer"), dict) or not isinstance(state.get("trainer"), dict):
+            raise TrainingError("saved state lacks its optimizer or training-loop part")
         optimizer = dict(state["optimizer"])
         optimizer.update({k[len("optimizer."):]: v for k, v in state.items() if k.startswith("optimizer.")})
-        self._check_optimizer_arrays(optimizer)
         loop = dict(state["trainer"])
         loop.update({k[len("trainer."):]: v for k, v in state.items() if k.startswith("trainer.")})
-        order = np.asarray(loop["order"])
-        if len(order) not in (0, self.n_pairs):
-            raise TrainingError("saved epoch permutation does not match the training pairs")
+        unknown = [k for k in state if "." in k and not k.startswith(("optimizer.", "trainer."))]
+        if unknown:
+            raise TrainingError(f"saved state has unknown arrays: {', '.join(unknown)}")
+        self._check_arrays(state)
+        self._check_optimizer_scalars(optimizer)
+        self._check_loop(loop)
+        _check_rng(state.get("sampler_rng"), "sampler_rng")
         self.optimizer.load_state_dict(optimizer)
         self.trainer.load_state_dict(loop)
         set_rng_state(self.model.sampler.rng, state["sampler_rng"])
         self.W_in[...] = np.asarray(state["W_in"], dtype=self.W_in.dtype)  # in place: the layers share them
         self.W_out[...] = np.asarray(state["W_out"], dtype=self.W_out.dtype)
 
-    def _check_optimizer_arrays(self, optimizer: dict) -> None:
-        params = self.model.params
-        for key, value in optimizer.items():
-            if not isinstance(value, np.ndarray):
+    def _check_arrays(self, state: dict) -> None:
+        spec = self.state_array_spec(self.config, len(self.vocab), state)
+        optional = {k for k in spec if k.startswith("optimizer.")}
+        present = {k for k, v in state.items() if isinstance(v, np.ndarray)}
+        if present & optional and not optional <= present:
+            raise TrainingError("saved optimizer state lacks some of its arrays")
+        extra = present - set(spec)
+        if extra:
+            raise TrainingError(f"saved state has unexpected arrays: {', '.join(sorted(extra))}")
+        for name, (dtype, shapes) in spec.items():
+            if name not in present and name in optional:
                 continue
-            name, _, index = key.rpartition(".")
-            i = int(index)
-            if i >= len(params) or value.shape[0] != params[i].shape[0] or value.dtype.kind not in "fi":
-                raise TrainingError(f"saved optimizer array {name}[{i}] does not fit the model")
-            if value.dtype.kind == "f" and (value.shape != params[i].shape or value.dtype != params[i].dtype):
-                raise TrainingError(f"saved optimizer array {name}[{i}] has shape {value.shape} {value.dtype}, "
-                                    f"expected {params[i].shape} {params[i].dtype}")
+            value = state.get(name)
+            if not isinstance(value, np.ndarray) or value.dtype != dtype or value.shape not in shapes:
+                raise TrainingError(f"saved {name} must be a {dtype} array of shape "
+                                    f"{' or '.join(map(str, shapes))}, got "
+                                    f"{getattr(value, 'dtype', type(value).__name__)} {np.shape(value)}")
+            if dtype.kind == "f" and not np.isfinite(value).all():
+                raise TrainingError(f"saved {name} holds NaN/Inf")
+        order = state["trainer.order"]
+        if len(order) and not np.array_equal(np.sort(order), np.arange(len(order))):
+            raise TrainingError("saved epoch permutation is not a permutation of the training pairs")
+
+    def _check_optimizer_scalars(self, optimizer: dict) -> None:
+        expected = type(self.optimizer).__name__
+        if optimizer.get("type") != expected:
+            raise TrainingError(f"optimizer state is for {optimizer.get('type')!r:.40}, not {expected}")
+        for name in type(self.optimizer)._scalars:
+            value = optimizer.get(name)
+            current = getattr(self.optimizer, name)
+            if isinstance(current, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(current, int):
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            else:
+                ok = _is_number(value) and math.isfinite(value) and value >= 0
+            if not ok or (name in ("beta1", "beta2") and not value < 1) or (name in ("lr", "eps") and not value > 0):
+                raise TrainingError(f"saved optimizer {name} is invalid: {value!r:.40}")
+        for key, value in optimizer.items():
+            if isinstance(value, np.ndarray) and (key.startswith("h.") or (key.startswith("v.") and "beta2" in optimizer)) \
+                    and (value < 0).any():  # second moments / squared-gradient sums
+                raise TrainingError(f"saved optimizer array {key} has negative entries")
+            if isinstance(value, np.ndarray) and key.startswith("last."):
+                if (value < 0).any() or (value > optimizer.get("iter", 0)).any():
+                    raise TrainingError(f"saved optimizer array {key} holds steps outside 0..iter")
+
+    def _check_loop(self, loop: dict) -> None:
+        n = self.n_pairs
+        batches = -(-n // self.config.batch_size)
+        epoch = _int(loop, "current_epoch", 0)
+        batch = _int(loop, "batch", 0)
+        words = _int(loop, "words_done", 0)
+        if epoch > self.config.epochs:
+            raise TrainingError(f"saved epoch {epoch} is beyond the run's {self.config.epochs} epochs")
+        in_epoch = len(loop["order"]) > 0
+        if batch > batches or (not in_epoch and batch != 0) or (in_epoch and epoch >= self.config.epochs):
+            raise TrainingError("saved batch position does not fit the epoch")
+        if words != epoch * n + min(batch * self.config.batch_size, n):
+            raise TrainingError("saved words_done does not match the saved position")
+        interval = loop.get("eval_interval")
+        if interval is not None and (not isinstance(interval, int) or isinstance(interval, bool) or interval < 1):
+            raise TrainingError(f"saved eval_interval is invalid: {interval!r:.40}")
+        if _int(loop, "interval_count", 0) >= (interval or 1) and interval is not None:
+            raise TrainingError("saved interval_count is not below eval_interval")
+        for name in ("epoch_total", "interval_total", "epoch_seconds"):
+            value = loop.get(name, 0.0)
+            if not (_is_number(value) and math.isfinite(value) and value >= 0):
+                raise TrainingError(f"saved {name} must be a finite number >= 0, got {value!r:.40}")
+        for name, kind in (("loss_list", float), ("loss_words", int), ("epoch_losses", float)):
+            values = loop.get(name)
+            if not isinstance(values, list) or not all(
+                    _is_number(v) and (kind is float or isinstance(v, int)) for v in values):
+                raise TrainingError(f"saved {name} must be a list of numbers")
+        if len(loop["epoch_losses"]) != epoch or len(loop["loss_words"]) != len(loop["loss_list"]):
+            raise TrainingError("saved loss history does not match the saved position")
+        _check_rng(loop.get("rng"), "shuffle rng")
 
     # ---- results ----
 
@@ -203,3 +298,38 @@ def _with_lr(callback: EpochCallback, lr: float) -> EpochCallback:
         return callback(epoch, {**info, "lr": lr})
 
     return call
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _int(state: dict, name: str, minimum: int) -> int:
+    """state[name] as an int >= minimum, else TrainingError."""
+    value = state.get(name)
+    if isinstance(value, np.integer):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise TrainingError(f"saved {name} must be an int >= {minimum}, got {value!r:.40}")
+    return value
+
+
+def _optimizer_arrays(name: str) -> tuple:
+    """The per-parameter array names the optimizer called `name` saves."""
+    cls = OPTIMIZERS.get(name)
+    if cls is None:
+        raise TrainingError(f"unknown optimizer {name!r:.40}")
+    return tuple(cls._arrays)
+
+
+def _check_rng(state, label: str) -> None:
+    """A numpy PCG64 `bit_generator.state` dict with integers in range, else TrainingError."""
+    def ok_int(v, bits):
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**bits
+
+    inner = state.get("state") if isinstance(state, dict) else None
+    if not (isinstance(state, dict) and state.get("bit_generator") == "PCG64" and isinstance(inner, dict)
+            and set(inner) == {"state", "inc"} and ok_int(inner["state"], 128) and ok_int(inner["inc"], 128)
+            and state.get("has_uint32") in (0, 1) and ok_int(state.get("uinteger"), 32)
+            and set(state) == {"bit_generator", "state", "has_uint32", "uinteger"}):
+        raise TrainingError(f"saved {label} is not a valid PCG64 random state")
