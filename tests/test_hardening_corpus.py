@@ -95,8 +95,9 @@ def test_invalid_utf8_next_to_cut_whitespace(tmp_path, monkeypatch, chunk):
 def test_eos_token_with_unicode_space_is_refused(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("a b\n")
-    with pytest.raises(ValueError):
-        load_corpus(path, eos_token="<e\u00a0os>")
+    for token in ("<e\u00a0os>", "<eos>\u3000", "\u2028"):
+        with pytest.raises(ValueError, match="eos_token"):
+            load_corpus(path, min_count=1, eos_token=token)
 
 
 # --------------------------------------------------------------------------- exclusions
