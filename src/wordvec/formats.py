@@ -58,6 +58,7 @@ _LONG_LINE = 1 << 20  # text rows longer than this are parsed in pieces (bounded
 _TRAILING_SLACK = 1 << 16  # extra newlines/whitespace a compressed binary stream may hold
 _SNIFF_BYTES = (1 << 17) + 4096
 _MAX_JSON_DEPTH = 64
+_MAX_EXTRA_BLANK_LINES = 1024  # blank lines a text file may hold beyond one per row
 _WHITESPACE = re.compile(r"\s")  # exactly str.isspace / str.split's whitespace
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 _SUFFIX_COMPRESSION = {".gz": "gz", ".bz2": "bz2", ".xz": "xz"}
@@ -147,6 +148,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _char_name(ch: str) -> str:
+    if 0xD800 <= ord(ch) <= 0xDFFF:
+        return f"U+{ord(ch):04X}, a lone surrogate"
     return f"U+{ord(ch):04X} {unicodedata.name(ch, 'control character')}"
 
 
@@ -481,7 +484,7 @@ def read_word2vec_text(path: str | os.PathLike, limit: int | None = None) -> Vec
     expected_words: int | None = None
     dim: int | None = None
     cap = _line_cap(None)
-    line_no = 0
+    line_no = blank = 0
     with _reading(path) as source:
         handle = source.stream
         try:
@@ -508,7 +511,12 @@ def read_word2vec_text(path: str | os.PathLike, limit: int | None = None) -> Vec
                         raise VectorFileError(f"{path}: line 1: expected a header 'V D' or a vector row")
                 if limit is not None and len(words) >= limit:
                     break
-                if not raw.strip():  # blank lines carry nothing
+                if not raw.strip():  # blank lines carry nothing, but an endless run of them is no file
+                    blank += 1
+                    if blank > len(words) + _MAX_EXTRA_BLANK_LINES:
+                        raise VectorFileError(
+                            f"{path}: line {line_no}: {blank} blank lines for {len(words)} rows (not a vector file?)"
+                        )
                     continue
                 if expected_words is not None and len(words) >= expected_words:
                     raise VectorFileError(
