@@ -395,58 +395,106 @@ def cbow_hs_window(W_in, W_out, in_rows, out_rows, words, lo, hi, skip, target, 
 # ---- single-example entry points (one window, given negatives), used by the cross-check tests ----
 
 
-def _ns_targets(target: int, negatives) -> tuple[np.ndarray, np.ndarray]:
-    targets = np.concatenate([[target], np.asarray(negatives, dtype=np.int64)]).astype(np.int32)
+def _weights(W_in: np.ndarray, W_out: np.ndarray) -> int:
+    """Check the two weight matrices (the kernels index them unchecked); returns the dimension."""
+    for name, W in (("W_in", W_in), ("W_out", W_out)):
+        if not isinstance(W, np.ndarray) or W.dtype != np.float32 or W.ndim != 2:
+            raise TypeError(f"{name} must be a 2-D float32 numpy array")
+        if not W.flags.c_contiguous or not W.flags.writeable:
+            raise ValueError(f"{name} must be C-contiguous and writeable (it is updated in place)")
+    if W_in.shape[1] != W_out.shape[1] or W_in.shape[1] < 1:
+        raise ValueError(f"W_in and W_out must have the same number of columns >= 1, got "
+                         f"{W_in.shape[1]} and {W_out.shape[1]}")
+    return W_in.shape[1]
+
+
+def _ids(values, n_rows: int, what: str, *, allow_empty: bool = True) -> np.ndarray:
+    """`values` as an int32 array of row ids, each in [0, n_rows)."""
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise TypeError(f"{what} must be integer ids, got {np.asarray(values).dtype} of shape {arr.shape}")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{what} must not be empty")
+    if arr.size and (arr.min() < 0 or arr.max() >= n_rows):
+        raise IndexError(f"{what} must lie in [0, {n_rows}), got values from {arr.min()} to {arr.max()}")
+    return arr.astype(np.int32)
+
+
+def _lr(lr: float) -> np.float32:
+    if not (isinstance(lr, (int, float, np.floating, np.integer)) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    return np.float32(lr)
+
+
+def _ns_targets(target: int, negatives, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    targets = np.concatenate([_ids(target, n_out, "target", allow_empty=False)[:1],
+                              _ids(negatives, n_out, "negatives")]).astype(np.int32)
+    if np.ndim(target) != 0:
+        raise TypeError("target must be one id")
     valid = np.ones(len(targets), np.uint8)
-    valid[1:][targets[1:] == target] = 0  # word2vec skips a negative that equals the true word
+    valid[1:][targets[1:] == targets[0]] = 0  # word2vec skips a negative that equals the true word
     return targets, valid
 
 
-def _check(W_in: np.ndarray, W_out: np.ndarray) -> None:
-    if W_in.dtype != np.float32 or W_out.dtype != np.float32:
-        raise TypeError("weights must be float32")
+def _hs_target(W_out: np.ndarray, target: int, tree) -> int:
+    from wordvec.fast.tables import HuffmanTree
+
+    if not isinstance(tree, HuffmanTree):
+        raise TypeError("tree must be a wordvec.fast.HuffmanTree")
+    if np.ndim(target) != 0:
+        raise TypeError("target must be one id")
+    word = int(_ids(target, len(tree.offsets) - 1, "target", allow_empty=False)[0])
+    a, b = int(tree.offsets[word]), int(tree.offsets[word + 1])
+    if not 0 <= a <= b <= len(tree.points) or len(tree.codes) != len(tree.points):
+        raise ValueError("tree is inconsistent (offsets, codes and points disagree)")
+    path = tree.points[a:b]
+    if path.size and (path.min() < 0 or path.max() >= W_out.shape[0]):
+        raise IndexError(f"the tree's path for word {word} uses nodes outside W_out's {W_out.shape[0]} rows")
+    return word
 
 
 def sg_ns_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, negatives, lr: float) -> float:
     """One skip-gram/NS step in place: each of `contexts` (input rows) predicts `target` (output
-    row) against the shared `negatives`. Returns the summed NLL."""
-    _check(W_in, W_out)
-    words = np.asarray(contexts, dtype=np.int32)
-    targets, valid = _ns_targets(target, negatives)
-    k1, m, dim = len(targets), max(len(words), 1), W_in.shape[1]
-    nll, _ = _sg_ns_one(W_in, W_out, words, targets, valid, np.float32(lr),
+    row) against the shared `negatives` (one half window of the training kernel, same compiled
+    code). Ids are checked against the matrices. Returns the summed NLL."""
+    dim = _weights(W_in, W_out)
+    words = _ids(contexts, W_in.shape[0], "contexts")
+    targets, valid = _ns_targets(target, negatives, W_out.shape[0])
+    k1, m = len(targets), max(len(words), 1)
+    nll, _ = _sg_ns_one(W_in, W_out, words, targets, valid, _lr(lr),
                         np.empty((m, dim), np.float32), np.empty((m, k1), np.float32), np.empty(k1, np.float32))
     return float(nll)
 
 
 def cbow_ns_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, negatives, lr: float) -> float:
     """One CBOW/NS step in place: the mean of `contexts` predicts `target` against `negatives`."""
-    _check(W_in, W_out)
-    words = np.asarray(contexts, dtype=np.int32)
-    targets, valid = _ns_targets(target, negatives)
-    dim = W_in.shape[1]
-    nll, _ = _cbow_ns_one(W_in, W_out, words, targets, valid, np.float32(lr),
+    dim = _weights(W_in, W_out)
+    words = _ids(contexts, W_in.shape[0], "contexts")
+    targets, valid = _ns_targets(target, negatives, W_out.shape[0])
+    nll, _ = _cbow_ns_one(W_in, W_out, words, targets, valid, _lr(lr),
                           np.empty(dim, np.float32), np.empty(dim, np.float32), np.empty(len(targets), np.float32))
     return float(nll)
 
 
 def sg_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, tree, lr: float) -> float:
     """One skip-gram/HS step in place: each of `contexts` walks `target`'s path in `tree`."""
-    _check(W_in, W_out)
-    words = np.asarray(contexts, dtype=np.int32)
-    dim = W_in.shape[1]
-    nll, _ = _sg_hs_one(W_in, W_out, words, target, tree.codes, tree.points, tree.offsets,
-                        np.float32(lr), np.empty(dim, np.float32), np.empty(dim, np.float32))
+    dim = _weights(W_in, W_out)
+    words = _ids(contexts, W_in.shape[0], "contexts")
+    word = _hs_target(W_out, target, tree)
+    nll, _ = _sg_hs_one(W_in, W_out, words, word, tree.codes, tree.points, tree.offsets,
+                        _lr(lr), np.empty(dim, np.float32), np.empty(dim, np.float32))
     return float(nll)
 
 
 def cbow_hs_update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, tree, lr: float) -> float:
     """One CBOW/HS step in place: the mean of `contexts` walks `target`'s path in `tree`."""
-    _check(W_in, W_out)
-    words = np.asarray(contexts, dtype=np.int32)
-    dim = W_in.shape[1]
-    nll, _ = _cbow_hs_one(W_in, W_out, words, target, tree.codes, tree.points, tree.offsets,
-                          np.float32(lr), np.empty(dim, np.float32), np.empty(dim, np.float32))
+    dim = _weights(W_in, W_out)
+    words = _ids(contexts, W_in.shape[0], "contexts")
+    word = _hs_target(W_out, target, tree)
+    nll, _ = _cbow_hs_one(W_in, W_out, words, word, tree.codes, tree.points, tree.offsets,
+                          _lr(lr), np.empty(dim, np.float32), np.empty(dim, np.float32))
     return float(nll)
 
 
