@@ -1,0 +1,104 @@
+"""Fast engine safety: a NaN stops training within one chunk, in every model x loss, and the public
+single-step functions refuse bad ids instead of writing outside the matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wordvec import _jit
+from wordvec.config import TrainConfig
+from wordvec.corpus import EncodedCorpus, Vocabulary
+from wordvec.errors import TrainingError
+from wordvec.fast import FastTrainer, HuffmanTree, cbow_hs_update, cbow_ns_update, sg_hs_update, sg_ns_update
+from wordvec.fast import kernels, updates
+
+MODELS_LOSSES = [("skipgram", "ns"), ("cbow", "ns"), ("skipgram", "hs"), ("cbow", "hs")]
+
+
+def corpus(V: int = 40, n: int = 20000, seed: int = 0) -> EncodedCorpus:
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, V, n).astype(np.int32)
+    offsets = np.arange(0, n + 1, 20).astype(np.int64)
+    return EncodedCorpus(ids, offsets, Vocabulary([f"w{i}" for i in range(V)], np.bincount(ids, minlength=V)))
+
+
+def test_kernels_do_not_assume_finite_math():
+    assert "nnan" not in _jit.FASTMATH and "ninf" not in _jit.FASTMATH and "fast" not in _jit.FASTMATH
+    for fn in (kernels.sg_ns_chunk, kernels.cbow_ns_chunk, kernels.sg_hs_chunk, kernels.cbow_hs_chunk,
+               updates._sg_ns_one, updates._cbow_ns_one, updates._sg_hs_one, updates._cbow_hs_one):
+        assert fn.targetoptions["fastmath"] == _jit.FASTMATH, fn
+        assert fn.targetoptions["nogil"] is True  # the tests' single steps are the training code's twins
+
+
+@pytest.mark.parametrize("model,loss", MODELS_LOSSES)
+@pytest.mark.parametrize("where", ["W_in", "W_out"])
+def test_a_nan_row_stops_training_in_the_first_chunk(model, loss, where):
+    config = TrainConfig(model=model, loss=loss, dim=8, window=3, negative=3, epochs=3, threads=1,
+                         min_count=1, sample=0.0, seed=2)
+    trainer = FastTrainer(corpus(), config, progress=False, chunk_words=500)
+    trainer.run(max_words=2000)  # a healthy start, so output rows are nonzero too
+    done = trainer.words_done
+    matrix = getattr(trainer, where)
+    matrix[0] = np.nan  # one row only (hs: the root, on every path)
+    with pytest.raises(TrainingError, match="diverged"):
+        trainer.run()
+    assert trainer.words_done == done  # the chunk that met the NaN is the one that stopped the run
+
+
+def test_a_diverging_learning_rate_stops_within_one_chunk():
+    config = TrainConfig(model="skipgram", loss="ns", dim=8, window=3, negative=3, epochs=2, threads=2,
+                         min_count=1, sample=0.0, seed=2, lr=1e12)
+    trainer = FastTrainer(corpus(), config, progress=False, chunk_words=500)
+    with pytest.raises(TrainingError, match="diverged"):
+        trainer.run()
+    assert trainer.words_done < trainer.total_words // 2  # long before the epoch-end check
+
+
+def weights(V=10, dim=4, rows_out=None):
+    rng = np.random.default_rng(1)
+    return (rng.random((V, dim), dtype=np.float32) - 0.5,
+            (rng.random((rows_out or V, dim), dtype=np.float32) - 0.5))
+
+
+@pytest.mark.parametrize("contexts,target,negatives", [
+    ([1, 10], 3, [4]), ([-1], 3, [4]), ([1], 10, [4]), ([1], -2, [4]), ([1], 3, [10]), ([1], 3, [-5]),
+    ([1], 3, [2**40]),
+])
+@pytest.mark.parametrize("fn", [sg_ns_update, cbow_ns_update])
+def test_ns_steps_refuse_out_of_range_ids(fn, contexts, target, negatives):
+    W_in, W_out = weights()
+    before = (W_in.copy(), W_out.copy())
+    with pytest.raises(IndexError):
+        fn(W_in, W_out, contexts, target, negatives, 0.1)
+    np.testing.assert_array_equal(W_in, before[0])
+    np.testing.assert_array_equal(W_out, before[1])
+
+
+@pytest.mark.parametrize("fn", [sg_hs_update, cbow_hs_update])
+def test_hs_steps_refuse_bad_ids_and_small_output_matrices(fn):
+    tree = HuffmanTree.from_counts(np.arange(1, 11))
+    W_in, W_out = weights(rows_out=9)
+    assert fn(W_in, W_out, [1, 2], 3, tree, 0.1) > 0
+    with pytest.raises(IndexError):
+        fn(W_in, W_out, [1, 12], 3, tree, 0.1)
+    with pytest.raises(IndexError):
+        fn(W_in, W_out, [1], 10, tree, 0.1)
+    with pytest.raises(IndexError):
+        fn(W_in, W_out[:3].copy(), [1], 3, tree, 0.1)
+    with pytest.raises(TypeError):
+        fn(W_in, W_out, [1], 3, "not a tree", 0.1)
+
+
+@pytest.mark.parametrize("bad", [
+    dict(W_in=np.zeros((10, 4))),  # float64
+    dict(W_in=np.zeros((10, 4), np.float32)[:, ::2]),  # not contiguous
+    dict(W_out=np.zeros((10, 5), np.float32)),  # other width
+    dict(contexts=[1.5]), dict(lr=float("nan")), dict(lr=-1.0), dict(lr=float("inf")),
+])
+def test_steps_refuse_bad_arrays_and_rates(bad):
+    W_in, W_out = weights()
+    args = dict(W_in=W_in, W_out=W_out, contexts=[1, 2], target=3, negatives=[4, 5], lr=0.1)
+    args.update(bad)
+    with pytest.raises((TypeError, ValueError)):
+        sg_ns_update(args["W_in"], args["W_out"], args["contexts"], args["target"], args["negatives"], args["lr"])
