@@ -495,7 +495,12 @@ def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[P
         if source is None:
             raise WordvecError(f"checkpoint in {directory} does not record its corpus; cannot resume")
         read_options = {"exclude": list(meta["exclude"])} if meta.get("exclude") else {}
-        corpus = book_corpus(source, **read_options) if meta.get("book") else vocab.encode(source, **read_options)
+        try:
+            corpus = book_corpus(source, **read_options) if meta.get("book") else vocab.encode(source, **read_options)
+        except ValueError as exc:
+            if isinstance(exc, WordvecError):
+                raise
+            raise WordvecError(f"checkpoint in {directory}: cannot re-read its corpus ({_one_line(exc)})") from None
         if corpus_fingerprint(corpus) != meta["corpus"]:
             raise WordvecError(f"the corpus {source} has changed since the checkpoint was saved; cannot resume")
         cls = trainer_class(saved_engine)
