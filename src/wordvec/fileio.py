@@ -1,35 +1,163 @@
-"""File helpers: atomic writes (temp file in the same folder, then rename) and compressed reads."""
+"""File helpers: atomic writes (temp file in the same folder, then rename) and output checks.
+
+`atomic_write(path)` is how every wordvec output is written:
+- a regular file (or a new one) is written to `.NAME.PID.RANDOM.tmp` beside it, flushed, fsynced
+  and renamed over `path`, so an existing file is never left half-written; on any error or signal
+  the temp file is removed;
+- temp files of the same target left by a process that no longer runs (kill -9, power loss) are
+  removed by the next write to that target;
+- a symbolic link is followed: the file it points to is replaced, the link stays;
+- an existing character device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written
+  directly: renaming over it would replace the device node itself;
+- a directory, socket or block device is refused;
+- errors name the caller's path, never the hidden temp file.
+`check_output(path, what)` runs the same checks up front, so a CLI can refuse an unwritable output
+before reading a corpus or training for hours.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
+
+from wordvec.errors import WordvecError
+
+
+class OutputError(WordvecError, OSError):
+    """An output path cannot be written (a directory, missing folder, read-only place, ...)."""
+
+
+def _target(path: Path) -> Path:
+    """The path really written: symbolic links followed (a dangling link: its target)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _direct(path: Path) -> bool:
+    """True for an existing node written in place (character device, FIFO); raises for nodes that
+    can be neither replaced nor written (directory, socket, block device)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    if stat.S_ISREG(mode):
+        return False
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return True
+    kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+    raise OutputError(f"cannot write {path}: it is {kind}")
+
+
+def check_output(path: str | os.PathLike, what: str = "output") -> None:
+    """Raise OutputError (one line, naming `path`) unless `path` can be written by `atomic_write`:
+    its folder exists and is writable (tried with a real temp file), and it is not a directory."""
+    shown = os.fspath(path)
+    if not shown:
+        raise OutputError(f"{what}: empty path")
+    target = _target(Path(shown))
+    try:
+        if _direct(target):
+            if not os.access(target, os.W_OK):
+                raise OutputError(f"cannot write {what} {shown}: permission denied")
+            return
+    except OutputError as exc:
+        raise OutputError(f"{what} {shown}: {exc}".replace(f"cannot write {target}: ", "")) from None
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {what} {shown}: folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {what} {shown}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's live process
+        return True
+    return True
+
+
+def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
+    """Remove `.NAME.PID.*.tmp` files beside `path` whose writing process is gone; returns them."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    removed = []
+    try:
+        candidates = list(folder.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        pid_text = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or _pid_alive(pid):
+            continue  # still being written (by us in another thread, or by a live process)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """`name` with glob metacharacters bracketed, to match it literally."""
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
 
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """Yield a file object whose contents replace `path` only if the block completes.
 
-    An existing file at `path` is never left half-written: on any error the temp file is removed
-    and the old file stays as it was.
+    An existing file at `path` is never left half-written: on any error (or KeyboardInterrupt,
+    or an exception raised by a signal handler) the temp file is removed and the old file stays as
+    it was. See the module docstring for links, devices and FIFOs.
     """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    shown = os.fspath(path)
+    target = _target(Path(shown))
+    if _direct(target):
+        with open(target, mode) as handle:
+            yield handle
+        return
+    directory = target.parent if str(target.parent) else Path(".")
+    remove_stale_temps(target)
     try:
-        os.chmod(tmp, _mode_for(path))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(tmp, _mode_for(target))
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, target)
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, WordvecError) and _names(exc, tmp):
+            if exc.errno == errno.ENOSPC:
+                raise OutputError(f"cannot write {shown}: no space left on device "
+                                  "(the previous file, if any, is unchanged)") from None
+            raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
         raise
+
+
+def _names(exc: OSError, tmp: str) -> bool:
+    """True when an OSError is about the temp file (or names no file): it is reported with the
+    caller's path instead."""
+    return exc.filename in (None, tmp) or exc.filename2 == tmp
 
 
 def _mode_for(path: Path) -> int:
