@@ -37,21 +37,22 @@ def _target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _direct(path: Path) -> bool:
-    """True for an existing node written in place (character device, FIFO); raises for nodes that
-    can be neither replaced nor written (directory, socket, block device)."""
+def _direct(path: Path, shown: str) -> bool:
+    """True for an existing node written in place (character device, FIFO); raises OutputError,
+    naming `shown`, for nodes that can be neither replaced nor written (directory, socket, block
+    device)."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+        raise OutputError(f"cannot write {shown}: {exc.strerror}") from None
     if stat.S_ISREG(mode):
         return False
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
         return True
     kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-    raise OutputError(f"cannot write {path}: it is {kind}")
+    raise OutputError(f"cannot write {shown}: it is {kind}")
 
 
 def check_output(path: str | os.PathLike, what: str = "output") -> None:
@@ -61,13 +62,10 @@ def check_output(path: str | os.PathLike, what: str = "output") -> None:
     if not shown:
         raise OutputError(f"{what}: empty path")
     target = _target(Path(shown))
-    try:
-        if _direct(target):
-            if not os.access(target, os.W_OK):
-                raise OutputError(f"cannot write {what} {shown}: permission denied")
-            return
-    except OutputError as exc:
-        raise OutputError(f"{what} {shown}: {exc}".replace(f"cannot write {target}: ", "")) from None
+    if _direct(target, f"{what} {shown}"):
+        if not os.access(target, os.W_OK):
+            raise OutputError(f"cannot write {what} {shown}: permission denied")
+        return
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write {what} {shown}: folder {folder} does not exist")
@@ -126,7 +124,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """
     shown = os.fspath(path)
     target = _target(Path(shown))
-    if _direct(target):
+    if _direct(target, shown):
         with open(target, mode) as handle:
             yield handle
         return

@@ -401,8 +401,7 @@ def save_vectors(
     whole on any error). Counts and metadata are kept by the native format only.
     """
     fmt, compression = output_format(path, fmt)
-    _check_words(words, fmt)
-    if fmt == "text":
+    if fmt == "text":  # each writer checks the words (check_savable's rule) and the vectors
         write_word2vec_text(path, vectors, words, compression=compression)
     elif fmt == "binary":
         write_word2vec_binary(path, vectors, words, compression=compression)
@@ -442,7 +441,9 @@ def _write_compression(path, compression: str | None) -> str | None:
 
 
 def _checked_vectors(vectors: np.ndarray, words: Sequence[str], fmt: str) -> np.ndarray:
-    """`vectors` as float32 (V, D) matching `words`, finite, and of a size `fmt` can hold."""
+    """`vectors` as float32 (V, D) matching `words`, finite, and of a size `fmt` can hold; the
+    words checked first by `check_savable`'s rule for `fmt`."""
+    _check_words(words, fmt)
     array = np.asarray(vectors)
     if array.ndim != 2:
         raise ValueError(f"vectors must be a 2-D array, got shape {array.shape}")
@@ -626,7 +627,6 @@ def write_word2vec_text(
     """
     compression = _write_compression(path, compression)
     words = list(words)
-    _check_words(words, "text")
     vectors = _checked_vectors(vectors, words, "text")
     row_format = " ".join(["%.9g"] * vectors.shape[1])
     with _writing(path, compression) as out:
@@ -884,7 +884,6 @@ def write_word2vec_binary(
     """
     compression = _write_compression(path, compression)
     words = list(words)
-    _check_words(words, "binary")
     vectors = _checked_vectors(vectors, words, "binary")
     little = vectors.astype("<f4", copy=False)
     with _writing(path, compression) as out:
@@ -1002,7 +1001,6 @@ def write_native(
     if format_for_path(path)[1] is not None:
         output_format(path, "native")  # raises: a compressed native file
     words = list(words)
-    _check_words(words, "native")
     vectors = _checked_vectors(vectors, words, "native")
     if counts is not None:
         counts = np.asarray(counts)

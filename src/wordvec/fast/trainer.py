@@ -21,6 +21,7 @@ from wordvec.errors import CorpusError, TrainingError
 from wordvec.fast import _rng
 from wordvec.fast.losses import LossStrategy, make_loss
 from wordvec.progress import progress_bar
+from wordvec.statecheck import int_field, is_number
 
 MAX_SENTENCE = 10_000  # word2vec's MAX_SENTENCE_LENGTH: longer sentences are split, not cut
 CHUNK_WORDS = 20_000  # words per kernel call: granularity of stop checks, progress, hot-row merges
@@ -199,7 +200,7 @@ class FastTrainer:
         """{array name: (dtype, allowed shapes)} that a saved state of `config` must hold, from its
         JSON part alone, so a checkpoint's arrays are checked before they are read (None in a
         shape: any length). Raises TrainingError when the JSON part cannot say."""
-        threads = _int_field(state, "threads", 1)
+        threads = int_field(state, "threads", 1)
         out_rows = max(vocab_size - 1, 1) if config.loss == "hs" else vocab_size
         return {
             "W_in": (np.dtype(np.float32), [(vocab_size, config.dim)]),
@@ -221,8 +222,8 @@ class FastTrainer:
         deterministically from the saved ones, and later epochs use this trainer's ranges."""
         if not isinstance(state, dict):
             raise TrainingError("saved state must be a dict")
-        threads = _int_field(state, "threads", 1)
-        if _int_field(state, "n_sentences", 0) != len(self.offsets) - 1:
+        threads = int_field(state, "threads", 1)
+        if int_field(state, "n_sentences", 0) != len(self.offsets) - 1:
             raise TrainingError("saved state is for a different corpus (sentence count)")
         if threads != self.threads and not allow_thread_change:
             raise TrainingError(f"saved state is for a different thread count ({threads}, not {self.threads})")
@@ -238,13 +239,13 @@ class FastTrainer:
             raise TrainingError("saved epoch_nll must be finite and >= 0")
         if (arrays["epoch_pairs"] < 0).any():
             raise TrainingError("saved epoch_pairs must be >= 0")
-        epoch = _int_field(state, "epoch", 0)
+        epoch = int_field(state, "epoch", 0)
         if epoch > self.config.epochs:
             raise TrainingError(f"saved epoch {epoch} is beyond the run's {self.config.epochs} epochs")
-        words_done = _int_field(state, "words_done", 0)
-        plan_done = _int_field(state, "plan_done", 0) if "plan_done" in state else 0
+        words_done = int_field(state, "words_done", 0)
+        plan_done = int_field(state, "plan_done", 0) if "plan_done" in state else 0
         train_seconds = state.get("train_seconds", 0.0)
-        if not _is_number(train_seconds) or not 0 <= train_seconds < math.inf:
+        if not is_number(train_seconds) or not 0 <= train_seconds < math.inf:
             raise TrainingError(f"saved train_seconds must be a finite number >= 0, got {train_seconds!r}")
         history = _checked_history(state.get("history"), self.HISTORY_KEYS)
         if "plan" in arrays:
@@ -552,20 +553,6 @@ def _plan_position(segments: list, c: int, offsets: np.ndarray) -> int | None:
     return None
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _int_field(state: dict, name: str, minimum: int) -> int:
-    """state[name] as an int >= minimum (JSON ints only), else TrainingError."""
-    value = state.get(name)
-    if isinstance(value, np.integer):
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise TrainingError(f"saved {name} must be an int >= {minimum}, got {value!r:.40}")
-    return value
-
-
 def _checked_array(state: dict, name: str, dtype: np.dtype, shapes: list) -> np.ndarray:
     """state[name] if it is an ndarray of exactly `dtype` and one of `shapes`, else TrainingError."""
     value = state.get(name)
@@ -587,7 +574,7 @@ def _checked_history(history, keys: tuple) -> dict:
     out = {}
     for key in keys:
         values = history[key]
-        if not isinstance(values, list) or not all(_is_number(v) for v in values):
+        if not isinstance(values, list) or not all(is_number(v) for v in values):
             raise TrainingError(f"saved history {key!r} must be a list of numbers")
         out[key] = list(values)
     return out

@@ -19,6 +19,7 @@ from wordvec.models.data import contexts_in_sentences
 from wordvec.models.word2vec import CBOW, SkipGram
 from wordvec.nn.optim import OPTIMIZERS, make_optimizer
 from wordvec.nn.trainer import Trainer, rng_state, set_rng_state
+from wordvec.statecheck import int_field, is_number
 
 #: batches per entry of the loss history (the book plots every 20 batches)
 EVAL_INTERVAL = 20
@@ -127,7 +128,7 @@ class ReferenceTrainer:
         """{array name: (dtype, allowed shapes)} a saved state of `config` must hold, from its JSON
         part alone (so a checkpoint's arrays are checked before they are read). The optimizer's
         arrays are all present or (before its first step) all absent."""
-        n_pairs = _int(state, "n_pairs", 1)
+        n_pairs = int_field(state, "n_pairs", 1)
         shape = (vocab_size, config.dim)
         spec = {"W_in": (np.dtype(np.float32), [shape]), "W_out": (np.dtype(np.float32), [shape]),
                 "trainer.order": (np.dtype(np.int64), [(0,), (n_pairs,)])}
@@ -151,7 +152,7 @@ class ReferenceTrainer:
             raise TrainingError("saved state must be a dict")
         if state.get("engine") != self.engine:
             raise TrainingError(f"saved state is for the {state.get('engine', 'fast')!r} engine, not 'reference'")
-        if state.get("model") != self.config.model or _int(state, "n_pairs", 1) != self.n_pairs:
+        if state.get("model") != self.config.model or int_field(state, "n_pairs", 1) != self.n_pairs:
             raise TrainingError("saved state is for a different model or corpus")
         for name in ("W_in", "W_out"):
             if not isinstance(state.get(name), np.ndarray) or state[name].shape != getattr(self, name).shape:
@@ -211,7 +212,7 @@ class ReferenceTrainer:
             elif isinstance(current, int):
                 ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
             else:
-                ok = _is_number(value) and math.isfinite(value) and value >= 0
+                ok = is_number(value) and math.isfinite(value) and value >= 0
             if not ok or (name in ("beta1", "beta2") and not value < 1) or (name in ("lr", "eps") and not value > 0):
                 raise TrainingError(f"saved optimizer {name} is invalid: {value!r:.40}")
         for key, value in optimizer.items():
@@ -225,9 +226,9 @@ class ReferenceTrainer:
     def _check_loop(self, loop: dict) -> None:
         n = self.n_pairs
         batches = -(-n // self.config.batch_size)
-        epoch = _int(loop, "current_epoch", 0)
-        batch = _int(loop, "batch", 0)
-        words = _int(loop, "words_done", 0)
+        epoch = int_field(loop, "current_epoch", 0)
+        batch = int_field(loop, "batch", 0)
+        words = int_field(loop, "words_done", 0)
         if epoch > self.config.epochs:
             raise TrainingError(f"saved epoch {epoch} is beyond the run's {self.config.epochs} epochs")
         in_epoch = len(loop["order"]) > 0
@@ -238,16 +239,16 @@ class ReferenceTrainer:
         interval = loop.get("eval_interval")
         if interval is not None and (not isinstance(interval, int) or isinstance(interval, bool) or interval < 1):
             raise TrainingError(f"saved eval_interval is invalid: {interval!r:.40}")
-        if _int(loop, "interval_count", 0) >= (interval or 1) and interval is not None:
+        if int_field(loop, "interval_count", 0) >= (interval or 1) and interval is not None:
             raise TrainingError("saved interval_count is not below eval_interval")
         for name in ("epoch_total", "interval_total", "epoch_seconds"):
             value = loop.get(name, 0.0)
-            if not (_is_number(value) and math.isfinite(value) and value >= 0):
+            if not (is_number(value) and math.isfinite(value) and value >= 0):
                 raise TrainingError(f"saved {name} must be a finite number >= 0, got {value!r:.40}")
         for name, kind in (("loss_list", float), ("loss_words", int), ("epoch_losses", float)):
             values = loop.get(name)
             if not isinstance(values, list) or not all(
-                    _is_number(v) and (kind is float or isinstance(v, int)) for v in values):
+                    is_number(v) and (kind is float or isinstance(v, int)) for v in values):
                 raise TrainingError(f"saved {name} must be a list of numbers")
         if len(loop["epoch_losses"]) != epoch or len(loop["loss_words"]) != len(loop["loss_list"]):
             raise TrainingError("saved loss history does not match the saved position")
@@ -298,20 +299,6 @@ def _with_lr(callback: EpochCallback, lr: float) -> EpochCallback:
         return callback(epoch, {**info, "lr": lr})
 
     return call
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _int(state: dict, name: str, minimum: int) -> int:
-    """state[name] as an int >= minimum, else TrainingError."""
-    value = state.get(name)
-    if isinstance(value, np.integer):
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise TrainingError(f"saved {name} must be an int >= {minimum}, got {value!r:.40}")
-    return value
 
 
 def _optimizer_arrays(name: str) -> tuple:
