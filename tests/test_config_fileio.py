@@ -20,12 +20,26 @@ def test_defaults_follow_the_c_tool():
 @pytest.mark.parametrize(
     "options",
     [{"model": "glove"}, {"engine": "gpu"}, {"dim": 0}, {"window": -1}, {"sample": -1.0}, {"lr": 0.0},
-     {"loss": "nce"}, {"negative": 0}, {"epochs": 0}, {"max_vocab": 0}],
+     {"loss": "nce"}, {"negative": 0}, {"epochs": 0}, {"max_vocab": 0},
+     # a combination no engine trains, and the values the audit found crashing later
+     {"loss": "softmax"}, {"engine": "reference", "loss": "hs"}, {"seed": -1}, {"seed": 2**64},
+     {"alpha": float("nan")}, {"alpha": -1.0}, {"alpha": 0.0}, {"lr": float("inf")}, {"lr": float("nan")},
+     {"sample": float("nan")}, {"min_lr": -0.1}, {"dim": 1.5}, {"dim": "100"}, {"epochs": True},
+     {"threads": 2.0}, {"max_vocab": 10.0}, {"lowercase": "yes"}, {"eigen_weight": float("inf")}],
 )
 def test_invalid_options_raise_one_line_value_errors(options):
     with pytest.raises(ValueError) as info:
         TrainConfig(**options)
     assert "\n" not in str(info.value)
+
+
+def test_ppmi_ignores_the_loss_and_numbers_are_normalized():
+    import numpy as np
+
+    assert TrainConfig(model="ppmi", engine="reference", loss="hs").model == "ppmi"
+    config = TrainConfig(dim=np.int64(8), lr=np.float32(0.5), seed=np.uint64(2**63 - 1))
+    assert type(config.dim) is int and type(config.lr) is float and config.seed == 2**63 - 1
+    assert config.to_dict() == TrainConfig.from_dict(config.to_dict()).to_dict()
 
 
 def test_config_round_trips_through_a_dict():

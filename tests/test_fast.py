@@ -298,8 +298,8 @@ def test_bad_input_raises_project_errors():
     corpus = synthetic_corpus(10)
     with pytest.raises(TrainingError):
         FastTrainer(corpus, config(model="ppmi"), progress=False)
-    with pytest.raises(TrainingError):
-        FastTrainer(corpus, config(loss="softmax"), progress=False)
+    with pytest.raises(ValueError, match="loss must be one of ns, hs, got 'softmax'"):
+        config(loss="softmax")  # refused when the config is made, before any work
     bad = EncodedCorpus(np.array([0, 7], np.int32), np.array([0, 2]), Vocabulary(["a", "b"], [1, 1]))
     with pytest.raises(CorpusError):
         FastTrainer(bad, config(), progress=False)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from dataclasses import asdict, dataclass, field, fields
 
 MODELS = ("ppmi", "cbow", "skipgram")
 ENGINES = ("fast", "reference")
-LOSSES = ("ns", "hs", "softmax")
+#: the losses each engine trains (word2vec models; PPMI has no loss): a combination outside this
+#: table is refused when the config is made, before any work
+ENGINE_LOSSES = {"fast": ("ns", "hs"), "reference": ("ns",)}
+LOSSES = tuple(dict.fromkeys(loss for losses in ENGINE_LOSSES.values() for loss in losses))
+MAX_SEED = 2**63 - 1
 OPTIMIZERS = ("adam", "dense_adam", "sgd", "momentum", "adagrad")  # adam: lazy (sparse rows), dense_adam: the book's
 
 
@@ -50,8 +56,20 @@ class TrainConfig:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.model != "ppmi" and self.loss not in ENGINE_LOSSES[self.engine]:
+            raise ValueError(f"the {self.engine} engine trains loss {' or '.join(ENGINE_LOSSES[self.engine])}, "
+                             f"not {self.loss!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        for name in ("dim", "window", "epochs", "threads", "batch_size", "min_count", "negative", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number, got {value!r:.40}")
+            setattr(self, name, int(value))
+        if self.max_vocab is not None:
+            if not isinstance(self.max_vocab, numbers.Integral) or isinstance(self.max_vocab, bool):
+                raise ValueError(f"max_vocab must be a whole number or None, got {self.max_vocab!r:.40}")
+            self.max_vocab = int(self.max_vocab)
         for name in ("dim", "window", "epochs", "threads", "batch_size", "min_count"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -59,12 +77,25 @@ class TrainConfig:
             raise ValueError(f"negative must be >= 0, got {self.negative}")
         if self.loss == "ns" and self.negative < 1 and self.model != "ppmi":
             raise ValueError("negative sampling needs negative >= 1")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and 2**63 - 1, got {self.seed}")
+        for name in ("sample", "min_lr", "alpha", "eigen_weight") + (("lr",) if self.lr is not None else ()):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r:.40}")
+            setattr(self, name, float(value))
         if self.sample < 0:
             raise ValueError(f"sample must be >= 0, got {self.sample}")
         if self.lr is not None and not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.min_lr < 0:
+            raise ValueError(f"min_lr must be >= 0, got {self.min_lr}")
+        if not self.alpha > 0:
+            raise ValueError(f"alpha (PPMI smoothing) must be > 0, got {self.alpha}")
         if self.max_vocab is not None and self.max_vocab < 1:
             raise ValueError(f"max_vocab must be >= 1, got {self.max_vocab}")
+        if not isinstance(self.lowercase, bool):
+            raise ValueError(f"lowercase must be True or False, got {self.lowercase!r:.40}")
 
     @property
     def learning_rate(self) -> float:
