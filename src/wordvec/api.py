@@ -7,6 +7,7 @@ import os
 from typing import Callable, Iterable, Sequence
 
 from wordvec.config import TrainConfig
+from wordvec.memory import check_memory
 
 #: engine module for each (engine, model); PPMI has one engine whatever `engine` says.
 _ENGINE_MODULES = {
@@ -24,16 +25,21 @@ def engine_module(config: TrainConfig):
     return importlib.import_module(_ENGINE_MODULES[key])
 
 
-def load_training_corpus(source, config: TrainConfig, *, book: bool = False):
-    """Read `source` (path, directory, dataset name or token lists) into an EncodedCorpus."""
+def load_training_corpus(source, config: TrainConfig, *, book: bool = False, errors: str = "strict",
+                         exclude=()):
+    """Read `source` (path, directory, dataset name or token lists) into an EncodedCorpus.
+
+    `errors` ("strict" or "replace") is how invalid UTF-8 is read; `exclude` names files or
+    directories under a corpus directory never read as corpus (this run's outputs)."""
     from wordvec import corpus as corpus_mod
 
     if isinstance(source, corpus_mod.EncodedCorpus):
         return source
     if book:
-        return corpus_mod.book_corpus(source)
+        return corpus_mod.book_corpus(source, errors=errors, exclude=exclude)
     return corpus_mod.load_corpus(
-        source, min_count=config.min_count, max_size=config.max_vocab, lowercase=config.lowercase
+        source, min_count=config.min_count, max_size=config.max_vocab, lowercase=config.lowercase,
+        errors=errors, exclude=exclude,
     )
 
 
@@ -57,6 +63,7 @@ def train(
     elif options:
         raise TypeError("pass either a TrainConfig or keyword options, not both")
     corpus = load_training_corpus(source, config, book=book)
+    check_memory(config, len(corpus.vocab))
     return engine_module(config).train(corpus, config, progress=progress, callbacks=callbacks)
 
 

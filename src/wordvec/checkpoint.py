@@ -204,6 +204,8 @@ def _check_meta(path: Path, meta) -> None:
             raise _bad(path, f"{key!r} must be a non-empty string")
     if "book" in meta and not isinstance(meta["book"], bool):
         raise _bad(path, "'book' must be true or false")
+    if meta.get("encoding_errors", "strict") not in ("strict", "replace"):
+        raise _bad(path, "'encoding_errors' must be \"strict\" or \"replace\"")
     exclude = meta.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(x, str) and x for x in exclude):
         raise _bad(path, "'exclude' must be a list of paths")
@@ -449,7 +451,8 @@ def _train(corpus, config, directory, *, every, progress, info, trainer, on_save
 
 def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[Path], None] | None = None,
            engine: str | None = None, overrides: dict | None = None,
-           on_progress: Callable[[dict], Any] | None = None):
+           on_progress: Callable[[dict], Any] | None = None,
+           check: Callable[[dict, Any], None] | None = None):
     """Continue the run saved in `directory` with the engine it records; returns (KeyedVectors,
     checkpoint metadata). `engine`, if given, must be the checkpoint's (else WordvecError).
 
@@ -457,7 +460,9 @@ def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[P
     engine's learning rate then decays linearly over the new total from where it is) and
     "threads" (fast engine: the rest of the current epoch is split over the new thread count;
     ignored by the reference engine). Other keys are refused (ValueError). The directory is locked
-    for the whole resume; the checkpoint is fully validated before the corpus is read."""
+    for the whole resume; the checkpoint is fully validated before the corpus is read.
+    `check(meta, vocab)`, if given, runs after that validation and before the corpus is read (the
+    CLI checks there that its output can be written and can hold every word)."""
     from dataclasses import replace
 
     from wordvec.corpus import Vocabulary, book_corpus
@@ -494,7 +499,11 @@ def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[P
         source = meta.get("source")
         if source is None:
             raise WordvecError(f"checkpoint in {directory} does not record its corpus; cannot resume")
-        read_options = {"exclude": list(meta["exclude"])} if meta.get("exclude") else {}
+        if check is not None:
+            check(meta, vocab)
+        read_options = {"errors": meta.get("encoding_errors", "strict")}
+        if meta.get("exclude"):
+            read_options["exclude"] = list(meta["exclude"])
         try:
             corpus = book_corpus(source, **read_options) if meta.get("book") else vocab.encode(source, **read_options)
         except ValueError as exc:
@@ -522,7 +531,7 @@ def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[P
                                    f"--epochs must be at least {begun}, not {epochs}")
             config = replace(config, epochs=epochs)
             trainer.config = config  # both trainers read the total from their config
-        info = {key: meta[key] for key in ("source", "book", "out", "exclude") if key in meta}
+        info = {key: meta[key] for key in ("source", "book", "out", "exclude", "encoding_errors") if key in meta}
         kv = _train(corpus, config, directory, every=meta.get("every"), progress=progress, info=info,
                     trainer=trainer, on_save=on_save, on_progress=on_progress, resuming=True, lock=lock)
         lock = None  # closed by _train

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -24,6 +26,20 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """Wrong command-line usage (exit 2)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP) received: unwinds like Ctrl-C, so partial outputs are removed and the
+    fast engine's workers stop; `main` exits 128 + signum."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated(signum)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,13 +72,14 @@ def _nonneg_float(text: str) -> float:
 # ---------------------------------------------------------------------------------------- train
 
 
-def _add_train(sub) -> None:
+def _add_train(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train vectors on a corpus (file, directory, or dataset name)")
     p.add_argument("corpus", nargs="?", help="text file (.gz/.bz2/.xz too), directory, or 'ptb', 'ptb:valid'")
     p.add_argument("--out", "-o", help="output vectors: .txt/.vec word2vec text, .bin word2vec binary, else native")
     p.add_argument("--model", choices=MODELS, default="skipgram")
     p.add_argument("--engine", choices=ENGINES, default="fast")
-    p.add_argument("--loss", choices=LOSSES, default="ns", help="ns: negative sampling, hs: hierarchical softmax")
+    p.add_argument("--loss", choices=LOSSES, default="ns",
+                   help="ns: negative sampling (both engines), hs: hierarchical softmax (fast engine)")
     p.add_argument("--dim", type=_positive_int, default=100)
     p.add_argument("--window", type=_positive_int, default=None, help="default 5 (2 for ppmi)")
     p.add_argument("--negative", type=int, default=5)
@@ -77,6 +94,8 @@ def _add_train(sub) -> None:
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="reference engine")
     p.add_argument("--alpha", type=float, default=0.75, help="PPMI context-distribution smoothing (1.0: the book)")
     p.add_argument("--lowercase", action="store_true")
+    p.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
+                   help="invalid UTF-8 in the corpus: strict stops with the byte offset, replace reads U+FFFD")
     p.add_argument("--book", action="store_true",
                    help="the book's setup: <eos> per line end, one flat sequence, min-count 1, "
                         "no subsampling, 10 epochs (with --engine reference: batch 100, Adam lr 0.001)")
@@ -87,6 +106,7 @@ def _add_train(sub) -> None:
     p.add_argument("--resume", help="continue the run saved in this checkpoint directory")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+    return p
 
 
 def _config_from_args(args) -> TrainConfig:
@@ -100,8 +120,13 @@ def _config_from_args(args) -> TrainConfig:
     )
 
 
+#: flags `--resume` accepts (what a run can change midway); every other flag is refused
+RESUME_FLAGS = ("resume", "epochs", "threads", "out", "history", "quiet")
+
+
 def cmd_train(args) -> int:
-    from wordvec import api
+    from wordvec import api, checkpoint, formats
+    from wordvec.memory import check_memory
 
     if args.resume:
         return _resume(args)
@@ -113,24 +138,29 @@ def cmd_train(args) -> int:
         config = _config_from_args(args)
     except ValueError as exc:
         raise UsageError(f"wordvec train: {exc}") from None
-    _check_writable(args.out)
-    start = time.perf_counter()
-    corpus = api.load_training_corpus(args.corpus, config, book=args.book)
-    read_s = time.perf_counter() - start
+    if args.checkpoint and config.model == "ppmi":
+        raise UsageError("wordvec train: --checkpoint works with cbow and skipgram (PPMI runs in one step)")
+    _check_outputs(args.out, args.history, corpus=args.corpus, checkpoint_dir=args.checkpoint)
     if args.checkpoint:
-        from wordvec import checkpoint
-
+        checkpoint.check_directory(args.checkpoint)
+    exclude = [p for p in (args.out, args.history, args.checkpoint) if p]
+    errors = getattr(args, "encoding_errors", "strict")
+    start = time.perf_counter()
+    corpus = api.load_training_corpus(args.corpus, config, book=args.book, errors=errors, exclude=exclude)
+    read_s = time.perf_counter() - start
+    formats.check_savable(corpus.vocab.index_to_key, args.out)
+    check_memory(config, len(corpus.vocab))
+    if args.checkpoint:
         source = str(Path(args.corpus).resolve()) if Path(args.corpus).exists() else args.corpus
-        info = {"source": source, "book": args.book, "out": str(Path(args.out).resolve())}
+        info = {"source": source, "book": args.book, "out": str(Path(args.out).resolve()),
+                "exclude": [str(Path(p).resolve()) for p in exclude], "encoding_errors": errors}
         kv = checkpoint.train_with_checkpoints(
             corpus, config, args.checkpoint, every=args.checkpoint_every, progress=not args.quiet, info=info
         )
     else:
         kv = api.engine_module(config).train(corpus, config, progress=not args.quiet)
     kv.metadata.setdefault("corpus", str(args.corpus))
-    kv.save(args.out)
-    if args.history:
-        _write_history(kv, args.history)
+    _save_results(kv, args.out, args.history, args.checkpoint)
     total_s = time.perf_counter() - start
     words = len(corpus)
     label = config.model if config.model == "ppmi" else f"{config.model} ({config.engine} engine, {config.loss})"
@@ -141,26 +171,95 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _save_results(kv, out: str, history: str | None, checkpoint_dir: str | None) -> None:
+    """Save the vectors (and history); a signal while saving leaves no partial file, and, when a
+    checkpoint holds the finished run, says how to get the vectors again."""
+    try:
+        kv.save(out)
+        if history:
+            _write_history(kv, history)
+    except Terminated as exc:
+        if checkpoint_dir:
+            raise TrainingInterrupted(
+                f"stopped by {exc.name} while saving {out} (not written); the finished run's checkpoint "
+                f"is saved, resume with: wordvec train --resume {checkpoint_dir}", signum=exc.signum
+            ) from None
+        raise
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_outputs(out: str | None, history: str | None, *, corpus: str | None = None,
+                   checkpoint_dir: str | None = None) -> None:
+    """Refuse, before any reading, outputs that cannot be written or would destroy an input."""
+    from wordvec import formats
+    from wordvec.checkpoint import CHECKPOINT_FILE, HISTORY_FILE, LOCK_FILE
+    from wordvec.errors import VectorFileError
+    from wordvec.fileio import check_output
+
+    if out is not None:
+        try:
+            formats.output_format(out)
+        except VectorFileError as exc:
+            raise UsageError(f"--out: {exc}") from None
+    if out and history and _same_file(out, history):
+        raise UsageError(f"--history and --out are the same file ({out}); give them different paths")
+    named = [(flag, path) for flag, path in (("--out", out), ("--history", history)) if path]
+    for flag, path in named:
+        if corpus and os.path.isfile(corpus) and _same_file(path, corpus):
+            raise UsageError(f"{flag} {path} is the corpus file; writing it would destroy the corpus")
+        if checkpoint_dir and os.path.basename(path) in (CHECKPOINT_FILE, HISTORY_FILE, LOCK_FILE) \
+                and _same_file(os.path.dirname(os.path.abspath(path)), checkpoint_dir):
+            raise UsageError(f"{flag} {path} is a file the checkpoint directory uses; give another path")
+    for flag, path in named:
+        check_output(path, flag)
+
+
 def _resume(args) -> int:
-    from wordvec import checkpoint
+    from wordvec import checkpoint, formats
+    from wordvec.memory import check_memory
 
+    given = getattr(args, "given", None) or set()
+    refused = sorted(given - set(RESUME_FLAGS))
+    if refused:
+        names = ", ".join("CORPUS" if dest == "corpus" else "--" + dest.replace("_", "-") for dest in refused)
+        allowed = ", ".join("--" + flag for flag in RESUME_FLAGS[1:])
+        raise UsageError(f"wordvec train --resume: {names} cannot change when resuming (the checkpoint fixes "
+                         f"them); only {allowed} can")
+    _check_outputs(args.out, args.history, checkpoint_dir=args.resume)
+    chosen: dict = {}
+
+    def check(meta: dict, vocab) -> None:  # after validating the checkpoint, before reading the corpus
+        out = args.out or meta.get("out")
+        if not out:
+            raise UsageError("wordvec train --resume: the checkpoint records no output; give --out PATH")
+        if not args.out:
+            _check_outputs(out, args.history, checkpoint_dir=args.resume)
+        formats.check_savable(vocab.index_to_key, out)
+        from wordvec.config import TrainConfig
+
+        check_memory(TrainConfig.from_dict(meta["config"]), len(vocab))
+        chosen["out"] = out
+
+    overrides = {key: getattr(args, key) for key in ("epochs", "threads") if key in given}
     start = time.perf_counter()
-    kv, meta = checkpoint.resume(args.resume, progress=not args.quiet)
-    out = args.out or meta.get("out")
-    if not out:
-        raise UsageError("wordvec train --resume: the checkpoint records no output; give --out PATH")
+    try:
+        kv, meta = checkpoint.resume(args.resume, progress=not args.quiet, overrides=overrides, check=check)
+    except ValueError as exc:
+        if isinstance(exc, WordvecError):
+            raise
+        raise UsageError(f"wordvec train --resume: {exc}") from None
     kv.metadata.setdefault("corpus", str(meta.get("source")))
-    kv.save(out)
-    if args.history:
-        _write_history(kv, args.history)
-    print(f"resumed and finished the run in {args.resume} in {time.perf_counter() - start:.1f} s -> {out}")
+    _save_results(kv, chosen["out"], args.history, args.resume)
+    print(f"resumed and finished the run in {args.resume} in {time.perf_counter() - start:.1f} s -> {chosen['out']}")
     return 0
-
-
-def _check_writable(path: str) -> None:
-    parent = Path(path).parent
-    if not parent.is_dir():
-        raise WordvecError(f"cannot write {path}: folder {parent} does not exist")
 
 
 def _write_history(kv, path: str) -> None:
@@ -319,8 +418,11 @@ def _add_convert(sub) -> None:
 
 
 def cmd_convert(args) -> int:
+    from wordvec import formats
+
+    _check_outputs(args.output, None, corpus=args.input)
     kv = _load(args.input)
-    _check_writable(args.output)
+    formats.check_savable(kv.index_to_key, args.output)
     kv.save(args.output)
     print(f"wrote {len(kv):,} vectors of dim {kv.vector_size} -> {args.output}")
     return 0
@@ -351,12 +453,12 @@ def cmd_info(args) -> int:
         return 0
     print(f"{args.vectors}: {info['words']:,} words x {info['dim']} dims, mean norm {info['norm_mean']:.3f}")
     print(f"first words: {' '.join(info['first_words'])}")
-    config = info["metadata"].get("config")
-    if config:
+    config = info["metadata"].get("config") if isinstance(info["metadata"], dict) else None
+    if isinstance(config, dict) and config:
         keys = ("model", "engine", "loss", "dim", "window", "negative", "min_count", "sample", "epochs")
         print("trained with: " + ", ".join(f"{k}={config[k]}" for k in keys if k in config))
     for key in ("wordvec_version", "corpus"):
-        if key in info["metadata"]:
+        if isinstance(info["metadata"], dict) and key in info["metadata"]:
             print(f"{key}: {info['metadata'][key]}")
     return 0
 
@@ -427,7 +529,9 @@ def _add_plots(sub) -> None:
 def _image_path(path: str) -> str:
     if Path(path).suffix.lower() not in (".png", ".svg"):
         raise UsageError(f"--out must end in .png or .svg, got {path}")
-    _check_writable(path)
+    from wordvec.fileio import check_output
+
+    check_output(path, "--out")
     return path
 
 
@@ -450,13 +554,39 @@ def _load_history(run: str) -> dict:
     if not path.exists():
         raise WordvecError(f"no such run: {run}")
     if path.suffix == ".json":
+        size = path.stat().st_size
+        if not path.is_file() or size > MAX_HISTORY_BYTES:
+            raise WordvecError(f"{path}: not a loss history (not a regular file of at most {MAX_HISTORY_BYTES:,} bytes)")
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise WordvecError(f"{path}: not a JSON loss history ({exc})") from None
-    history = (_load(str(path)).metadata or {}).get("loss_history")
-    if not history:
-        raise WordvecError(f"{run} has no saved loss history (train with --history or a native --out)")
+            with path.open("rb") as handle:
+                history = json.loads(handle.read(MAX_HISTORY_BYTES + 1).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise WordvecError(f"{path}: not a JSON loss history ({' '.join(str(exc).split())[:120]})") from None
+    else:
+        metadata = _load(str(path)).metadata
+        history = metadata.get("loss_history") if isinstance(metadata, dict) else None
+        if not history:
+            raise WordvecError(f"{run} has no saved loss history (train with --history or a native --out)")
+    return _checked_history(history, path)
+
+
+#: the largest history JSON plot-loss reads (a 100M-step run's step losses fit)
+MAX_HISTORY_BYTES = 1 << 30
+
+
+def _checked_history(history, path) -> dict:
+    """A loss history is an object of lists of finite numbers (e.g. epoch_loss, step_loss)."""
+    import math
+    import numbers
+
+    if not isinstance(history, dict):
+        raise WordvecError(f"{path}: a loss history is a JSON object of lists, not a {type(history).__name__}")
+    for key, values in history.items():
+        if not isinstance(values, list) or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+            raise WordvecError(f"{path}: loss history {key!r:.40} is not a list of finite numbers")
+    if not any(history.values()):
+        raise WordvecError(f"{path}: the loss history is empty")
     return history
 
 
@@ -476,20 +606,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wordvec", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"wordvec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_train, _add_demo, _add_similar, _add_analogy, _add_evaluate, _add_convert, _add_info,
-                _add_query, _add_plots):
+    parser._wordvec_train = _add_train(sub)  # type: ignore[attr-defined]
+    for add in (_add_demo, _add_similar, _add_analogy, _add_evaluate, _add_convert, _add_info, _add_query,
+                _add_plots):
         add(sub)
     return parser
 
 
+def _given_train_options(argv: Sequence[str]) -> set[str]:
+    """The `train` options the user wrote (not defaulted): the train parser again, with every
+    default suppressed, so `--resume` can refuse flags it would otherwise ignore."""
+    parser = build_parser()
+    for action in parser._wordvec_train._actions:  # type: ignore[attr-defined]
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv))) - {"command", "func"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    previous = {}
     try:
-        args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
-        return args.func(args)
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                previous[signum] = signal.signal(signum, _raise_terminated)
+            except (ValueError, OSError, AttributeError):  # not the main thread, or no such signal
+                pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numeric warnings are not errors; an error is one line
+            args = parser.parse_args(argv)
+            if not getattr(args, "func", None):
+                parser.print_help(sys.stderr)
+                return EXIT_USAGE
+            if args.command == "train":
+                args.given = _given_train_options(argv)
+            return args.func(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -499,9 +650,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WordvecError as exc:
         print(f"wordvec: error: {exc}", file=sys.stderr)
         return EXIT_DATA
-    except KeyboardInterrupt:
-        print("wordvec: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"wordvec: stopped by {signal.Signals(signum).name}; nothing was written", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:  # `wordvec similar ... | head`
         sys.stderr.close()
         return 0
@@ -511,6 +663,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # unreadable/unwritable paths, full disk
         print(f"wordvec: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_DATA
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

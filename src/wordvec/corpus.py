@@ -655,17 +655,17 @@ def load_corpus(source: Source, min_count: int = 5, max_size: int | None = None,
     return _finish(scan, new_id, vocab, label)
 
 
-def book_corpus(name_or_path: Source = "ptb", eos_token: str = "<eos>", *,
+def book_corpus(name_or_path: Source = "ptb", eos_token: str = "<eos>", *, errors: str = "strict",
                 exclude: Iterable[PathArg] | PathArg = ()) -> EncodedCorpus:
     """The book's preprocessing: each line end is `<eos>`, ids by first appearance, min_count 1,
     one flat sequence. For `ptb:valid`/`ptb:test` the ids come from the train split's vocabulary,
-    as in the book's `ptb.load_data`. `exclude` as in `load_corpus`."""
+    as in the book's `ptb.load_data`. `errors` and `exclude` as in `load_corpus`."""
     if isinstance(name_or_path, str) and datasets.is_dataset_name(name_or_path) \
             and _stat(Path(os.path.expanduser(name_or_path))) is None:
         name, split = datasets.parse_dataset_name(name_or_path)
         if split != "train":
             vocab = Vocabulary.build(f"{name}:train", min_count=1, eos_token=eos_token,
-                                     order="first_seen", exclude=exclude)
-            return vocab.encode(name_or_path, exclude=exclude)
+                                     order="first_seen", errors=errors, exclude=exclude)
+            return vocab.encode(name_or_path, errors=errors, exclude=exclude)
     return load_corpus(name_or_path, min_count=1, eos_token=eos_token, order="first_seen",
-                       exclude=exclude)
+                       errors=errors, exclude=exclude)
