@@ -575,16 +575,16 @@ MAX_HISTORY_BYTES = 1 << 30
 
 
 def _checked_history(history, path) -> dict:
-    """A loss history is an object of lists of finite numbers (e.g. epoch_loss, step_loss)."""
-    import math
+    """A loss history is an object of lists of numbers (e.g. epoch_loss, step_loss); null or NaN
+    stands for an epoch with nothing measured."""
     import numbers
 
     if not isinstance(history, dict):
         raise WordvecError(f"{path}: a loss history is a JSON object of lists, not a {type(history).__name__}")
     for key, values in history.items():
         if not isinstance(values, list) or not all(
-                isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in values):
-            raise WordvecError(f"{path}: loss history {key!r:.40} is not a list of finite numbers")
+                v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool)) for v in values):
+            raise WordvecError(f"{path}: loss history {key!r:.40} is not a list of numbers")
     if not any(history.values()):
         raise WordvecError(f"{path}: the loss history is empty")
     return history

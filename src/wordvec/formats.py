@@ -953,9 +953,9 @@ def _metadata_problem(metadata: Any) -> str | None:
             return f"metadata 'loss_history' must be a JSON object, not {type(history).__name__}"
         for key, value in history.items():
             ok = value is None or _is_number(value) or (
-                isinstance(value, list) and all(_is_number(v) for v in value))
-            if not ok:
-                return f"metadata 'loss_history' entry {key!r} must be a list of numbers"
+                isinstance(value, list) and all(v is None or _is_number(v) for v in value))
+            if not ok:  # null: an epoch with nothing measured (no training pairs)
+                return f"metadata 'loss_history' entry {key!r} must be a list of numbers (or nulls)"
     for key in _STRING_KEYS:
         if key in metadata and not isinstance(metadata[key], str):
             return f"metadata {key!r} must be a string"

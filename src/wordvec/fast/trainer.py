@@ -514,7 +514,10 @@ class FastTrainer:
         return {
             "config": self.config.to_dict(),
             "engine": "fast",
-            "loss_history": {k: list(v) for k, v in self.history.items()},
+            # an epoch with no training pairs (every word subsampled away) has no loss: NaN here,
+            # null in the saved metadata (JSON has no NaN), a gap in plot-loss
+            "loss_history": {k: [v if math.isfinite(v) else None for v in values]
+                             for k, values in self.history.items()},
             "train_seconds": self.train_seconds,
             "words_per_sec": self.words_done / self.train_seconds if self.train_seconds > 0 else None,
         }
