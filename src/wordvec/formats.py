@@ -728,10 +728,11 @@ def _gather_records(data, spans, count, row_bytes):
 
 @functools.cache
 def _kernel(function):
-    """`function` compiled by Numba (cached on disk); imported on first use to keep imports light."""
-    import numba
+    """`function` compiled by Numba, imported on first use to keep imports light; cached on disk by
+    `wordvec._jit` (stamped with this file's sources, recompiled if the cache file is damaged)."""
+    from wordvec import _jit
 
-    return numba.njit(cache=True, nogil=True)(function)
+    return _jit.njit(cache=True, nogil=True)(function)
 
 
 class _Content:
