@@ -22,7 +22,7 @@ def test_defaults_follow_the_c_tool():
     [{"model": "glove"}, {"engine": "gpu"}, {"dim": 0}, {"window": -1}, {"sample": -1.0}, {"lr": 0.0},
      {"loss": "nce"}, {"negative": 0}, {"epochs": 0}, {"max_vocab": 0},
      # a combination no engine trains, and the values the audit found crashing later
-     {"loss": "softmax"}, {"engine": "reference", "loss": "hs"}, {"seed": -1}, {"seed": 2**64},
+     {"engine": "reference", "loss": "softmax"}, {"engine": "reference", "loss": "hs"}, {"seed": -1}, {"seed": 2**64},
      {"alpha": float("nan")}, {"alpha": -1.0}, {"alpha": 0.0}, {"lr": float("inf")}, {"lr": float("nan")},
      {"sample": float("nan")}, {"min_lr": -0.1}, {"dim": 1.5}, {"dim": "100"}, {"epochs": True},
      {"threads": 2.0}, {"max_vocab": 10.0}, {"lowercase": "yes"}, {"eigen_weight": float("inf")}],

@@ -1,13 +1,15 @@
-"""One update of each fast kernel against the reference engine's layers (the book's Embedding,
-EmbeddingDot, SigmoidWithLoss and negative-sampling loss) from the same weights and the same
-negatives, and hierarchical softmax against a small NumPy implementation whose gradient is itself
-checked by finite differences.
+"""One step of every fast model x loss against an oracle, from the same weights and the same rows:
+negative sampling against the reference engine's layers (the book's Embedding, EmbeddingDot,
+SigmoidWithLoss and negative-sampling loss), full softmax against the book's SimpleCBOW and
+SimpleSkipGram, and every loss, with one input row per word and with several (the subword model's
+table), against a float64 NumPy step whose gradients are checked by finite differences.
 
 Direction: the fast kernels follow word2vec, where an input row (`contexts`) predicts an output row
 (`target`). For skip-gram that is the book's SkipGram with the roles named the other way round
 (book "target" = our input word, book "context" = our output word); the book's batch of pairs
 sharing one set of negatives is exactly our group of context words with shared negatives (the
-kernels use one group per half window). CBOW follows word2vec's
+kernels use one group per half window); the whole group is one gradient step from the weights
+at its start. CBOW follows word2vec's
 convention of passing the full gradient of the context mean to every context row, i.e. n_context
 times the reference layers' input gradient; the output update and the loss are identical.
 """
@@ -17,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wordvec.fast import HuffmanTree, cbow_hs_update, cbow_ns_update, sg_hs_update, sg_ns_update
-from wordvec.models import word2vec
+from gradcheck import numerical_grad
+from wordvec.fast import HuffmanTree, InputRows, cbow_hs_update, cbow_ns_update, sg_hs_update, sg_ns_update, update
+from wordvec.models import simple, word2vec
 
 V, DIM, LR = 30, 12, 0.05
 
@@ -176,26 +179,25 @@ def test_skipgram_hs_step_equals_numpy(tree, target):
     np.testing.assert_allclose(B, expect_out, rtol=1e-5, atol=1e-6)
 
 
-def test_skipgram_hs_window_is_sequential_pairs(tree):
-    # with several contexts each pair is one step after the previous one (word2vec's order)
+def test_skipgram_hs_group_is_one_step_from_the_starting_weights(tree):
+    # several contexts = one batch: every pair is scored against the group's starting rows and the
+    # gradients are summed (the reference layers' batch step, Ji et al.'s shared-target group)
     W_in, W_out = weights(11)
     W_out = W_out[: V - 1].copy()
     A, B = W_in.copy(), W_out.copy()
     sg_hs_update(A, B, [2, 8, 9], 4, tree, LR)
-    C, D = W_in.copy(), W_out.copy()
-    for c in (2, 8, 9):
-        sg_hs_update(C, D, [c], 4, tree, LR)
-    # two calls of the kernel, compiled loops may vectorise differently: equal up to rounding,
-    # far tighter than the gap to updating all three pairs from the same starting rows
-    np.testing.assert_allclose(A, C, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(B, D, rtol=1e-6, atol=1e-8)
     E, F = W_in.copy(), W_out.copy()
-    for c in (2, 8, 9):  # simultaneous: every pair sees the original output rows
+    for c in (2, 8, 9):  # each pair alone from the starting weights, changes summed
         G, H = W_in.copy(), W_out.copy()
         sg_hs_update(G, H, [c], 4, tree, LR)
-        E[c] = G[c]
+        E += G - W_in
         F += H - W_out
-    assert np.abs(F - B).max() > 1e-5
+    np.testing.assert_allclose(A, E, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(B, F, rtol=1e-5, atol=1e-7)
+    C, D = W_in.copy(), W_out.copy()
+    for c in (2, 8, 9):  # one after another (word2vec's C order) is a different step
+        sg_hs_update(C, D, [c], 4, tree, LR)
+    assert np.abs(D - B).max() > 1e-5
 
 
 @pytest.mark.parametrize("target", [1, 12, 28])
@@ -218,37 +220,153 @@ def test_cbow_hs_step_equals_numpy(tree, target):
     np.testing.assert_allclose(B, expect_out, rtol=1e-5, atol=1e-6)
 
 
-def cbow_ns_sequential(W_in, W_out, contexts, target, negatives, lr):
-    """word2vec's CBOW/NS step, row by row: each output row is scored and updated in turn."""
-    h = W_in[contexts].mean(axis=0)
-    neu1e = np.zeros_like(h)
-    nll = 0.0
-    for k, t in enumerate([target, *negatives]):
-        if k > 0 and t == target:
-            continue
-        label = 1.0 if k == 0 else 0.0
-        f = float(h @ W_out[t])
-        sig = 1.0 / (1.0 + np.exp(-f))
-        nll -= np.log(sig if label else 1.0 - sig)
-        g = (label - sig) * lr
-        neu1e += g * W_out[t]
-        W_out[t] += g * h
-    for c in contexts:
-        W_in[c] += neu1e
-    return nll
-
-
 @pytest.mark.parametrize("negatives", [[5, 6, 7, 8, 9], [5, 6, 5, 8, 6], [5, 3, 3, 7], [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 4],
                                        [3, 5, 6, 7, 8, 9, 10, 11]])
-def test_cbow_ns_step_is_word2vec_order(negatives):
-    # distinct targets take the grouped path (all scores first), repeated ones the row-by-row path;
-    # both equal word2vec's sequential step (3 = the target, skipped as a negative)
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_repeated_negatives_add_their_gradients(model, negatives):
+    # a negative drawn twice is two terms of the loss: its row gets both gradients (3 = the target,
+    # skipped as a negative, as word2vec does)
     W_in, W_out = weights(11)
     contexts, target = [0, 1, 2, 1], 3
     A, B = W_in.copy(), W_out.copy()
-    nll = cbow_ns_update(A, B, contexts, target, negatives, LR)
-    C, D = W_in.astype(np.float64), W_out.astype(np.float64)
-    expect = cbow_ns_sequential(C, D, contexts, target, negatives, LR)
-    assert nll == pytest.approx(expect, rel=1e-5)
+    nll = update(A, B, contexts, target, LR, model=model, loss="ns", negatives=negatives)
+    rows = [[w] for w in range(V)]
+    expect_nll, C, D = numpy_step(W_in, W_out, rows, contexts, target, model, "ns", negatives=negatives)
+    assert nll == pytest.approx(expect_nll, rel=1e-5)
     np.testing.assert_allclose(A, C, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(B, D, rtol=1e-5, atol=1e-6)
+
+
+# ---- every model x loss, one or several input rows per word, against a float64 NumPy step ----
+
+
+def ns_rows(target, negatives):
+    T = np.array([target, *negatives])
+    labels = np.array([1.0] + [0.0] * len(negatives))
+    keep = np.ones(len(T), bool)
+    keep[1:] = T[1:] != target
+    return T[keep], labels[keep]
+
+
+def member_loss(h, W_out, loss, target, negatives=None, tree=None):
+    """NLL of one hidden vector (float64) and its gradients: (nll, dL/dh, [(row, dL/drow)])."""
+    if loss == "softmax":
+        f = W_out @ h
+        p = np.exp(f - f.max())
+        p /= p.sum()
+        nll = -np.log(p[target])
+        err = p.copy()
+        err[target] -= 1.0
+        return nll, err @ W_out, list(zip(range(len(W_out)), err[:, None] * h[None, :]))
+    if loss == "ns":
+        T, labels = ns_rows(target, negatives)
+    else:
+        codes, T = tree.path(target)
+        labels = 1.0 - codes.astype(np.float64)
+    f = W_out[T] @ h
+    sign = 2.0 * labels - 1.0
+    nll = float(np.sum(np.logaddexp(0.0, -sign * f)))
+    err = 1.0 / (1.0 + np.exp(-f)) - labels
+    return nll, err @ W_out[T], list(zip(T, err[:, None] * h[None, :]))
+
+
+def numpy_step(W_in, W_out, rows, contexts, target, model, loss, **loss_args):
+    """The fast step in float64: each member's hidden vector is the mean of its words' rows
+    (`rows[w]` lists word w's input rows); all members see the starting weights; the gradient of
+    the hidden vector goes, undivided, to every one of its rows (word2vec's CBOW, fastText)."""
+    W_in, W_out = W_in.astype(np.float64), W_out.astype(np.float64)
+    new_in, new_out = W_in.copy(), W_out.copy()
+    members = [[c] for c in contexts] if model == "skipgram" else [list(contexts)]
+    total = 0.0
+    for words in members:
+        member_rows = [r for w in words for r in rows[w]]
+        if not member_rows:
+            continue
+        h = W_in[member_rows].mean(axis=0)
+        nll, dh, douts = member_loss(h, W_out, loss, target, **loss_args)
+        total += nll
+        for r in member_rows:
+            new_in[r] -= LR * dh
+        for row, g in douts:
+            new_out[row] -= LR * g
+    return total, new_in, new_out
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
+def test_numpy_step_gradients_match_finite_differences(loss, tree):
+    rng = np.random.default_rng(5)
+    W_out = rng.standard_normal((V, DIM)) * 0.3
+    h = rng.standard_normal(DIM) * 0.3
+    args = {"ns": dict(negatives=[5, 9, 2]), "hs": dict(tree=tree), "softmax": {}}[loss]
+    _, dh, douts = member_loss(h, W_out, loss, 7, **args)
+    np.testing.assert_allclose(numerical_grad(lambda: member_loss(h, W_out, loss, 7, **args)[0], h), dh,
+                               rtol=1e-5, atol=1e-8)
+    dW = np.zeros_like(W_out)
+    for row, g in douts:
+        dW[row] += g
+    np.testing.assert_allclose(numerical_grad(lambda: member_loss(h, W_out, loss, 7, **args)[0], W_out), dW,
+                               rtol=1e-5, atol=1e-8)
+
+
+SUBWORD_ROWS = [[w, V + (w % 7), V + 7 + (w * 3) % 5] for w in range(V)]  # word row + 2 shared "n-gram" rows
+
+
+@pytest.mark.parametrize("rows", ["words", "subwords"])
+@pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_every_model_and_loss_equals_the_numpy_step(model, loss, rows, tree):
+    rng = np.random.default_rng(hash((model, loss, rows)) % 2**32)
+    lists = [[w] for w in range(V)] if rows == "words" else SUBWORD_ROWS
+    n_in = V if rows == "words" else V + 12
+    W_in = (rng.standard_normal((n_in, DIM)) * 0.3).astype(np.float32)
+    W_out = (rng.standard_normal((V - 1 if loss == "hs" else V, DIM)) * 0.3).astype(np.float32)
+    contexts, target = [4, 11, 20, 27], 16
+    args = {"ns": dict(negatives=[1, 5, 9, 2, 30 - 1]), "hs": dict(tree=tree), "softmax": {}}[loss]
+    A, B = W_in.copy(), W_out.copy()
+    nll = update(A, B, contexts, target, LR, model=model, loss=loss,
+                 input_rows=InputRows.from_lists(lists, n_in), **args)
+    expect_nll, C, D = numpy_step(W_in, W_out, lists, contexts, target, model, loss, **args)
+    assert nll == pytest.approx(expect_nll, rel=1e-5)
+    np.testing.assert_allclose(A, C, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(B, D, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(A, W_in) and not np.allclose(B, W_out)
+
+
+# ---- full softmax against the book's SimpleCBOW / SimpleSkipGram ----
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cbow_softmax_step_equals_simple_cbow(seed):
+    rng = np.random.default_rng(300 + seed)
+    W_in, W_out = weights(seed)
+    contexts, target = rng.permutation(V)[:4], int(rng.integers(V))
+    ref = simple.SimpleCBOW(V, DIM, window_size=2)
+    ref.params[0][...] = W_in
+    ref.params[1][...] = W_out.T
+    loss = ref.forward(contexts[None, :], np.array([target]))
+    ref.backward()
+    A, B = W_in.copy(), W_out.copy()
+    nll = update(A, B, contexts, target, LR, model="cbow", loss="softmax")
+    assert nll == pytest.approx(loss, rel=1e-5)
+    np.testing.assert_allclose(B, W_out - LR * ref.grads[1].T, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(A, W_in - LR * len(contexts) * ref.grads[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_skipgram_softmax_step_equals_simple_skipgram(seed):
+    rng = np.random.default_rng(400 + seed)
+    W_in, W_out = weights(seed)
+    contexts, target = rng.permutation(V)[:3], int(rng.integers(V))
+    # the book's skip-gram: its centre word is our input (context) word, and each of its 2 context
+    # slots is scored against our target: both slots hold it, so its loss and gradients are doubled
+    ref = simple.SimpleSkipGram(V, DIM, window_size=1)
+    ref.params[0][...] = W_in
+    ref.params[1][...] = W_out.T
+    loss = ref.forward(np.full((len(contexts), 2), target), contexts)
+    ref.backward()
+    m = len(contexts)  # the book averages over the batch; we sum the pairs
+    A, B = W_in.copy(), W_out.copy()
+    nll = update(A, B, contexts, target, LR, model="skipgram", loss="softmax")
+    assert nll == pytest.approx(loss * m / 2, rel=1e-5)
+    np.testing.assert_allclose(A, W_in - LR * m / 2 * ref.grads[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(B, W_out - LR * m / 2 * ref.grads[1].T, rtol=1e-5, atol=1e-6)

@@ -61,7 +61,7 @@ TRAIN = ("--min-count", "1", "--dim", "8", "--epochs", "1", "--threads", "1", "-
     (["--model", "ppmi", "--alpha", "-1"], "alpha"),
     (["--lr", "inf"], "lr"),
     (["--lr", "nan"], "lr"),
-    (["--loss", "softmax"], "softmax"),
+    (["--engine", "reference", "--loss", "softmax"], "softmax"),
     (["--engine", "reference", "--loss", "hs"], "reference engine trains loss ns"),
     (["--encoding-errors", "ignore"], "encoding-errors"),
     (["--out", "x.npz.gz"], "compressed native"),

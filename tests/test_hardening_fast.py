@@ -11,9 +11,10 @@ from wordvec.config import TrainConfig
 from wordvec.corpus import EncodedCorpus, Vocabulary
 from wordvec.errors import TrainingError
 from wordvec.fast import FastTrainer, HuffmanTree, cbow_hs_update, cbow_ns_update, sg_hs_update, sg_ns_update
-from wordvec.fast import kernels, updates
+from wordvec.fast import kernels
 
-MODELS_LOSSES = [("skipgram", "ns"), ("cbow", "ns"), ("skipgram", "hs"), ("cbow", "hs")]
+MODELS_LOSSES = [("skipgram", "ns"), ("cbow", "ns"), ("skipgram", "hs"), ("cbow", "hs"), ("skipgram", "softmax"),
+                 ("cbow", "softmax")]
 
 
 def corpus(V: int = 40, n: int = 20000, seed: int = 0) -> EncodedCorpus:
@@ -25,10 +26,12 @@ def corpus(V: int = 40, n: int = 20000, seed: int = 0) -> EncodedCorpus:
 
 def test_kernels_do_not_assume_finite_math():
     assert "nnan" not in _jit.FASTMATH and "ninf" not in _jit.FASTMATH and "fast" not in _jit.FASTMATH
-    for fn in (kernels.sg_ns_chunk, kernels.cbow_ns_chunk, kernels.sg_hs_chunk, kernels.cbow_hs_chunk,
-               updates._sg_ns_one, updates._cbow_ns_one, updates._sg_hs_one, updates._cbow_hs_one):
-        assert fn.targetoptions["fastmath"] == _jit.FASTMATH, fn
-        assert fn.targetoptions["nogil"] is True  # the tests' single steps are the training code's twins
+    for chunk, group in kernels.MODELS.values():
+        for fn in (chunk, group):
+            assert fn.targetoptions["fastmath"] == _jit.FASTMATH, fn
+            assert fn.targetoptions["nogil"] is True
+        # the tests' single step is the training loop's own step, compiled with the same options
+        assert group.targetoptions == chunk.targetoptions
 
 
 @pytest.mark.parametrize("model,loss", MODELS_LOSSES)

@@ -33,7 +33,7 @@ config = TrainConfig(model="cbow", loss="ns", dim=8, window=2, negative=3, epoch
                      min_count=1, sample=0.0, seed=5)
 trainer = FastTrainer(corpus, config, progress=False)
 trainer.run()
-stats = trainer._kernel.stats
+stats = trainer._chunk_kernel.stats
 print(json.dumps({"vectors": trainer.W_in.ravel().tolist(),
                   "hits": sum(stats.cache_hits.values()), "misses": sum(stats.cache_misses.values())}))
 """
@@ -78,10 +78,10 @@ def test_editing_an_inlined_helper_recompiles_the_kernel(package_copy: Path):
     assert third["misses"] == 1, "the kernel was loaded from a cache compiled from the old helper"
     assert third["vectors"] != first["vectors"]
 
-    # a helper in another file (the CBOW context update), proven by its effect: no update at all
-    edit(package_copy / "wordvec" / "fast" / "updates.py",
-         "def _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e):\n",
-         "def _add_to_context(W_in, in_rows, words, lo, hi, skip, neu1e):\n    neu1e[:] = _ZERO\n")
+    # a helper in another file (the step's backward pass), proven by its effect: no input update
+    edit(package_copy / "wordvec" / "fast" / "step.py",
+         "                    W_in[r, d] += E[0, d]\n",
+         "                    W_in[r, d] += _ZERO * E[0, d]\n")
     fourth = run_copy(package_copy)
     assert fourth["misses"] == 1
     assert fourth["vectors"] != third["vectors"]
@@ -110,7 +110,7 @@ def test_garbage_or_truncated_cache_files_recompile(package_copy: Path):
 
 def test_flipped_bytes_in_a_data_file_are_detected(package_copy: Path):
     first = run_copy(package_copy)
-    data_files = sorted(package_copy.rglob("kernels.cbow_ns_chunk-*.nbc"))
+    data_files = sorted(package_copy.rglob("kernels.cbow_chunk-*.nbc"))
     assert data_files
     for path in data_files:
         blob = bytearray(path.read_bytes())

@@ -79,7 +79,8 @@ def _add_train(sub) -> argparse.ArgumentParser:
     p.add_argument("--model", choices=MODELS, default="skipgram")
     p.add_argument("--engine", choices=ENGINES, default="fast")
     p.add_argument("--loss", choices=LOSSES, default="ns",
-                   help="ns: negative sampling (both engines), hs: hierarchical softmax (fast engine)")
+                   help="ns: negative sampling (both engines); fast engine: hs, hierarchical softmax, "
+                        "softmax, full softmax (cost grows with the vocabulary)")
     p.add_argument("--dim", type=_positive_int, default=100)
     p.add_argument("--window", type=_positive_int, default=None, help="default 5 (2 for ppmi)")
     p.add_argument("--negative", type=int, default=5)

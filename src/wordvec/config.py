@@ -11,7 +11,7 @@ MODELS = ("ppmi", "cbow", "skipgram")
 ENGINES = ("fast", "reference")
 #: the losses each engine trains (word2vec models; PPMI has no loss): a combination outside this
 #: table is refused when the config is made, before any work
-ENGINE_LOSSES = {"fast": ("ns", "hs"), "reference": ("ns",)}
+ENGINE_LOSSES = {"fast": ("ns", "hs", "softmax"), "reference": ("ns",)}
 LOSSES = tuple(dict.fromkeys(loss for losses in ENGINE_LOSSES.values() for loss in losses))
 MAX_SEED = 2**63 - 1
 OPTIMIZERS = ("adam", "dense_adam", "sgd", "momentum", "adagrad")  # adam: lazy (sparse rows), dense_adam: the book's

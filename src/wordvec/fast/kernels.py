@@ -1,29 +1,31 @@
-"""Chunk kernels: train on sentences [s_begin, s_end) of the corpus, one specialised kernel per
-model x loss (a loss flag inside the hot loop costs ~15%).
+"""The fast engine's compiled entry points, per model family: `*_chunk`, the training loop over a
+range of sentences, and `*_group`, one step on given rows (what the cross-check tests call).
 
-Each kernel applies word2vec's sampling (frequency subsampling with the vocabulary's keep
-probabilities, then a window shrunk by a random 0..window-1, noise words from an alias table) and
-a learning rate falling linearly from `lr_begin` to `lr_end` across the chunk's raw words. All
-kernels are `nogil` so Python threads run them in parallel (Hogwild: unsynchronised writes to the
-shared weight matrices), and `cache=True` so a second process does not compile again. The thread's
-random state lives in `rng[0]` and is written back at the end. Returns (nll_sum, pairs).
+The loop (`_chunk_loop`, written once) applies word2vec's sampling (frequency subsampling with the vocabulary's keep
+probabilities, then a window shrunk by a random 0..window-1) and a learning rate falling linearly
+from `lr_begin` to `lr_end` across the chunk's raw words. Each window goes to the model family,
+which makes the groups of `fast.step`: skip-gram one group per half window (left contexts, then
+right contexts), each with its own output rows from the loss; CBOW one group for the whole window.
 
-Hot rows: the weight matrices carry extra rows, a private block per thread starting at
-`in_base`/`out_base`. `hot_in`/`hot_out` list the most used words/nodes; at the start of a chunk
-the kernel copies them into its block, works there (`in_rows`/`out_rows` map each id to the row
-to use), and at the end merges back lock-free (shared += private - snapshot), so two threads stop
-fighting over the same cache lines. With `in_rows is None` (one thread) that code compiles away.
+Specialisation without copies: each family's entry point is one line that inlines the loop with
+its family as a constant, and the loss's tables are a NamedTuple of the loss's own class, so Numba
+compiles one kernel per model x loss (the family's and the loss's pieces inlined, no branch on
+them) and caches each on disk. (Measured alternatives: a `numba.literally` constant re-runs the
+inlining in every process before the cache is consulted, ~6 s; typed inlining through
+`numba.extending.overload` takes 30-50 s to compile; a window function that is not inlined costs
+12-40% of skip-gram's speed.)
+The kernels are `nogil`, so Python threads run them in parallel (Hogwild: unsynchronised writes
+to the shared weight matrices). The thread's random state lives in `rng[0]` and is written back
+at the end. A chunk kernel returns (nll_sum, pairs).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
 from wordvec._jit import KERNEL_OPTS, njit
-
-from wordvec.fast import _rng
-from wordvec.fast.tables import draw
-from wordvec.fast.updates import cbow_hs_window, cbow_ns_window, sg_hs_window, sg_ns_window
-
+from wordvec.fast import _rng, losses
+from wordvec.fast.step import group_step
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -59,59 +61,32 @@ def _lr_at(lr_begin, lr_end, done, total):
     return np.float32(lr_begin + (lr_end - lr_begin) * (np.float32(done) / np.float32(total)))
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def _draw_negatives(prob, alias, targets, valid, state):
-    center = targets[0]
-    for k in range(1, targets.shape[0]):
-        state = _rng.advance(state)
-        t = draw(prob, alias, _rng.output(state))
-        targets[k] = t
-        valid[k] = 0 if t == center else 1
-    return state
+# ---- entry points ----
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _hot_load(W, hot, base):
-    """Refresh the thread's private rows W[base + k] from the shared rows W[hot[k]]; return the
-    snapshot they start from."""
-    S = np.empty((hot.shape[0], W.shape[1]), np.float32)
-    for k in range(hot.shape[0]):
-        for d in range(W.shape[1]):
-            S[k, d] = W[hot[k], d]
-            W[base + k, d] = S[k, d]
-    return S
-
-
-@njit(inline="always", cache=True, error_model="numpy")
-def _hot_merge(W, S, hot, base):
-    """Lock-free merge: shared += private - snapshot (other threads' updates in between are kept)."""
-    for k in range(hot.shape[0]):
-        for d in range(W.shape[1]):
-            W[hot[k], d] += W[base + k, d] - S[k, d]
-
-
-@njit(**KERNEL_OPTS)
-def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                in_rows, hot_in, in_base, out_rows, hot_out, out_base, prob, alias, negative):
-    """Skip-gram with negative sampling; negatives shared by each window."""
+def _chunk_loop(per_word, tables, window, W_in, W_out, in_offsets, in_rows, ids, offsets, s_begin, s_end, keep,
+                lr_begin, lr_end, rng):
+    """The training loop over sentences [s_begin, s_end) (see the module docstring); `per_word`
+    is the model family (a constant in each entry point, so the compiler drops the other one)."""
     dim = W_in.shape[1]
+    members = window if per_word else 1  # a skip-gram half window holds at most `window` words
     buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
-    targets = np.empty(negative + 1, np.int32)
-    valid = np.ones(negative + 1, np.uint8)
-    X = np.empty((window, dim), np.float32)  # a half window's pre-update context rows
-    G = np.empty((window, negative + 1), np.float32)  # and their coefficients
-    g = np.empty(negative + 1, np.float32)
+    f0, f1, f2 = tables  # once per chunk (see losses.choose_targets)
+    kmax = losses.max_targets(tables, f0, f1, f2)
+    T_buf = np.empty(kmax, np.int32)
+    labels_buf = np.empty(kmax, np.float32)
+    X = np.empty((members, dim), np.float32)
+    G = np.empty((members, kmax), np.float32)
+    e = np.empty((1, dim), np.float32)
     total = offsets[s_end] - offsets[s_begin]
-    S_in = _hot_load(W_in, hot_in, in_base)
-    S_out = _hot_load(W_out, hot_out, out_base)
     state = rng[0]
     nll = 0.0
     pairs = 0
     for s in range(s_begin, s_end):
         a = offsets[s]
-        b = offsets[s + 1]
         lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
-        n, state = _subsample(ids, a, b, keep, buf, state)
+        n, state = _subsample(ids, a, offsets[s + 1], keep, buf, state)
         for i in range(n):
             state = _rng.advance(state)
             reach = window - _rng.below(_rng.output(state), window)
@@ -119,129 +94,69 @@ def sg_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_en
             hi = min(i + reach + 1, n)
             if hi - lo < 2:
                 continue
-            targets[0] = buf[i]
-            # each half window (left contexts, then right contexts) shares its own negatives
-            if lo < i:
-                state = _draw_negatives(prob, alias, targets, valid, state)
-                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, i, -1, targets, valid, lr, X, G, g)
-                nll += l
-                pairs += p
-            if i + 1 < hi:
-                state = _draw_negatives(prob, alias, targets, valid, state)
-                l, p = sg_ns_window(W_in, W_out, in_rows, out_rows, buf, i + 1, hi, -1, targets, valid, lr, X, G, g)
+            center = buf[i]
+            # skip-gram: the left contexts, then the right ones, each a group with its own output
+            # rows; CBOW: the whole window, one group
+            for half in range(2 if per_word else 1):
+                if per_word:
+                    g_lo = lo if half == 0 else i + 1
+                    g_hi = i if half == 0 else hi
+                    skip = -1
+                else:
+                    g_lo = lo
+                    g_hi = hi
+                    skip = i
+                if g_lo == g_hi:
+                    continue
+                T, labels, t_at, k1, state = losses.choose_targets(tables, f0, f1, f2, center, T_buf, labels_buf, state)
+                l, p = group_step(tables, W_in, W_out, in_offsets, in_rows, buf, g_lo, g_hi, skip, per_word,
+                                  T, labels, t_at, k1, center, lr, X, G, e)
                 nll += l
                 pairs += p
     rng[0] = state
-    _hot_merge(W_in, S_in, hot_in, in_base)
-    _hot_merge(W_out, S_out, hot_out, out_base)
     return nll, pairs
 
 
 @njit(**KERNEL_OPTS)
-def cbow_ns_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                in_rows, hot_in, in_base, out_rows, hot_out, out_base, prob, alias, negative):
-    """CBOW (context mean) with negative sampling."""
-    dim = W_in.shape[1]
-    buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
-    targets = np.empty(negative + 1, np.int32)
-    valid = np.ones(negative + 1, np.uint8)
-    h = np.empty(dim, np.float32)
-    neu1e = np.empty(dim, np.float32)
-    g = np.empty(negative + 1, np.float32)
-    total = offsets[s_end] - offsets[s_begin]
-    S_in = _hot_load(W_in, hot_in, in_base)
-    S_out = _hot_load(W_out, hot_out, out_base)
-    state = rng[0]
-    nll = 0.0
-    pairs = 0
-    for s in range(s_begin, s_end):
-        a = offsets[s]
-        b = offsets[s + 1]
-        lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
-        n, state = _subsample(ids, a, b, keep, buf, state)
-        for i in range(n):
-            state = _rng.advance(state)
-            reach = window - _rng.below(_rng.output(state), window)
-            lo = max(i - reach, 0)
-            hi = min(i + reach + 1, n)
-            if hi - lo < 2:
-                continue
-            targets[0] = buf[i]
-            state = _draw_negatives(prob, alias, targets, valid, state)
-            l, p = cbow_ns_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, targets, valid, lr, h, neu1e, g)
-            nll += l
-            pairs += p
-    rng[0] = state
-    _hot_merge(W_in, S_in, hot_in, in_base)
-    _hot_merge(W_out, S_out, hot_out, out_base)
-    return nll, pairs
+def skipgram_chunk(tables, window, W_in, W_out, in_offsets, in_rows, ids, offsets, s_begin, s_end, keep,
+                   lr_begin, lr_end, rng):
+    """Skip-gram on sentences [s_begin, s_end); a half window holds at most `window` members."""
+    return _chunk_loop(True, tables, window, W_in, W_out, in_offsets, in_rows, ids, offsets,
+                       s_begin, s_end, keep, lr_begin, lr_end, rng)
 
 
 @njit(**KERNEL_OPTS)
-def sg_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                in_rows, hot_in, in_base, out_rows, hot_out, out_base, codes, points, code_offsets):
-    """Skip-gram with hierarchical softmax."""
-    dim = W_in.shape[1]
-    buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
-    neu1e = np.empty(dim, np.float32)
-    x = np.empty(dim, np.float32)
-    total = offsets[s_end] - offsets[s_begin]
-    S_in = _hot_load(W_in, hot_in, in_base)
-    S_out = _hot_load(W_out, hot_out, out_base)
-    state = rng[0]
-    nll = 0.0
-    pairs = 0
-    for s in range(s_begin, s_end):
-        a = offsets[s]
-        b = offsets[s + 1]
-        lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
-        n, state = _subsample(ids, a, b, keep, buf, state)
-        for i in range(n):
-            state = _rng.advance(state)
-            reach = window - _rng.below(_rng.output(state), window)
-            lo = max(i - reach, 0)
-            hi = min(i + reach + 1, n)
-            if hi - lo < 2:
-                continue
-            l, p = sg_hs_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, x, neu1e)
-            nll += l
-            pairs += p
-    rng[0] = state
-    _hot_merge(W_in, S_in, hot_in, in_base)
-    _hot_merge(W_out, S_out, hot_out, out_base)
-    return nll, pairs
+def cbow_chunk(tables, window, W_in, W_out, in_offsets, in_rows, ids, offsets, s_begin, s_end, keep,
+               lr_begin, lr_end, rng):
+    """CBOW on sentences [s_begin, s_end): one member per window, the context mean."""
+    return _chunk_loop(False, tables, window, W_in, W_out, in_offsets, in_rows, ids, offsets,
+                       s_begin, s_end, keep, lr_begin, lr_end, rng)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _group(per_word, tables, W_in, W_out, in_offsets, in_rows, words, T, labels, target, lr):
+    m = max(words.shape[0], 1) if per_word else 1
+    k1 = T.shape[0]
+    X = np.empty((m, W_in.shape[1]), np.float32)
+    G = np.empty((m, max(k1, 1)), np.float32)
+    e = np.empty((1, W_in.shape[1]), np.float32)
+    return group_step(tables, W_in, W_out, in_offsets, in_rows, words, 0, words.shape[0], -1, per_word,
+                      T, labels, 0, k1, target, lr, X, G, e)
 
 
 @njit(**KERNEL_OPTS)
-def cbow_hs_chunk(W_in, W_out, ids, offsets, s_begin, s_end, keep, lr_begin, lr_end, window, rng,
-                in_rows, hot_in, in_base, out_rows, hot_out, out_base, codes, points, code_offsets):
-    """CBOW (context mean) with hierarchical softmax."""
-    dim = W_in.shape[1]
-    buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
-    h = np.empty(dim, np.float32)
-    neu1e = np.empty(dim, np.float32)
-    total = offsets[s_end] - offsets[s_begin]
-    S_in = _hot_load(W_in, hot_in, in_base)
-    S_out = _hot_load(W_out, hot_out, out_base)
-    state = rng[0]
-    nll = 0.0
-    pairs = 0
-    for s in range(s_begin, s_end):
-        a = offsets[s]
-        b = offsets[s + 1]
-        lr = _lr_at(lr_begin, lr_end, a - offsets[s_begin], total)
-        n, state = _subsample(ids, a, b, keep, buf, state)
-        for i in range(n):
-            state = _rng.advance(state)
-            reach = window - _rng.below(_rng.output(state), window)
-            lo = max(i - reach, 0)
-            hi = min(i + reach + 1, n)
-            if hi - lo < 2:
-                continue
-            l, p = cbow_hs_window(W_in, W_out, in_rows, out_rows, buf, lo, hi, i, buf[i], codes, points, code_offsets, lr, h, neu1e)
-            nll += l
-            pairs += p
-    rng[0] = state
-    _hot_merge(W_in, S_in, hot_in, in_base)
-    _hot_merge(W_out, S_out, hot_out, out_base)
-    return nll, pairs
+def skipgram_group(tables, W_in, W_out, in_offsets, in_rows, words, T, labels, target, lr):
+    """One skip-gram step: each of `words` against the output rows T with their labels (the
+    loss's choice, given here), true word `target`. The step `skipgram_chunk` takes, compiled with
+    the same flags. Returns (nll, pairs)."""
+    return _group(True, tables, W_in, W_out, in_offsets, in_rows, words, T, labels, target, lr)
+
+
+@njit(**KERNEL_OPTS)
+def cbow_group(tables, W_in, W_out, in_offsets, in_rows, words, T, labels, target, lr):
+    """One CBOW step: the mean of `words` against the rows T (as `skipgram_group`)."""
+    return _group(False, tables, W_in, W_out, in_offsets, in_rows, words, T, labels, target, lr)
+
+
+#: model name -> (chunk kernel, single-step kernel): the engine's model registry
+MODELS = {"skipgram": (skipgram_chunk, skipgram_group), "cbow": (cbow_chunk, cbow_group)}

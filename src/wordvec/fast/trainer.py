@@ -18,17 +18,14 @@ import numpy as np
 
 from wordvec.config import TrainConfig
 from wordvec.errors import CorpusError, TrainingError
-from wordvec.fast import _rng
-from wordvec.fast.losses import LossStrategy, make_loss
+from wordvec.fast import _rng, kernels
+from wordvec.fast.losses import make_loss
+from wordvec.fast.rows import InputRows
 from wordvec.progress import progress_bar
 from wordvec.statecheck import int_field, is_number
 
 MAX_SENTENCE = 10_000  # word2vec's MAX_SENTENCE_LENGTH: longer sentences are split, not cut
-CHUNK_WORDS = 20_000  # words per kernel call: granularity of stop checks, progress, hot-row merges
-# Rows of each matrix a thread may keep private copies of (merged every chunk). Off by default:
-# on the 2-core development machine it saved no time once the kernels index rows directly, and the
-# stale frequent rows raised the training loss (see docs/DESIGN.md, fast engine).
-HOT_ROWS = 0
+CHUNK_WORDS = 20_000  # words per kernel call: granularity of stop checks and progress
 
 EpochCallback = Callable[[int, dict], Any]
 
@@ -62,8 +59,7 @@ class FastTrainer:
     """
 
     def __init__(self, corpus, config: TrainConfig, *, progress: bool = True,
-                 callbacks: Iterable[EpochCallback] = (), chunk_words: int = CHUNK_WORDS,
-                 hot_rows: int | None = None):
+                 callbacks: Iterable[EpochCallback] = (), chunk_words: int = CHUNK_WORDS):
         if config.model not in ("skipgram", "cbow"):
             raise TrainingError(f"the fast engine trains skipgram or cbow, not {config.model!r}")
         vocab = corpus.vocab
@@ -84,24 +80,22 @@ class FastTrainer:
         self.chunk_words = int(chunk_words)
         self.threads = int(config.threads)
         self.keep = self._keep_probabilities(vocab, config.sample, V)
-        self.loss: LossStrategy = make_loss(config.loss, self.counts, config.negative)
-        self._kernel = self.loss.kernel(config.model)
-        self._kernel_args = self.loss.kernel_args()
+        self.loss = make_loss(config.loss, self.counts, config.negative)
+        self._chunk_kernel = kernels.MODELS[config.model][0]
+        self._loss_tables = self.loss.tables()
         self.ranges = balanced_ranges(self.offsets, self.threads)
         self.lr0 = float(config.learning_rate)
         self.min_lr = float(min(config.min_lr, self.lr0))
 
-        self.hot_rows = HOT_ROWS if hot_rows is None else int(hot_rows)
+        # word w's input vector is the mean of its rows in this table (word2vec: row w alone)
+        self.input_rows = InputRows.words(V)
         n_out = self.loss.output_rows(V)
-        hot_in, hot_out = self._hot_rows(V, min(self.hot_rows, V), min(self.hot_rows, n_out))
-        # each matrix carries one block of private hot-row copies per thread after its real rows
         dim = config.dim
-        self._W_in = np.zeros((V + self.threads * len(hot_in), dim), np.float32)
-        self._W_out = np.zeros((n_out + self.threads * len(hot_out), dim), np.float32)
+        self._W_in = np.zeros((self.input_rows.n_rows, dim), np.float32)
+        self._W_out = np.zeros((n_out, dim), np.float32)
         rng = np.random.default_rng(config.seed)
         # gensim 4's width, uniform(-1, 1) / dim (word2vec's is half as wide): better skip-gram analogies
         self._W_in[:V] = (rng.random((V, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
-        self._thread_args = [self._private_rows(t, V, hot_in, n_out, hot_out) for t in range(self.threads)]
         self.rng_states = _rng.seed_states(config.seed, self.threads)
         self.epoch = 0
         self._set_plan(_standard_plan(self.ranges), 0)
@@ -125,26 +119,6 @@ class FastTrainer:
         if keep.shape != (V,):
             raise CorpusError("keep probabilities do not match the vocabulary")
         return np.ascontiguousarray(keep)
-
-    def _hot_rows(self, V: int, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-        """The most used input rows (by occurrences after subsampling) and output rows."""
-        use = self.counts * self.keep
-        hot_in = np.argsort(-use, kind="stable")[:n_in].astype(np.int32)
-        return hot_in, self.loss.hot_output_rows(n_out)
-
-    def _private_rows(self, t: int, V: int, hot_in: np.ndarray, n_out: int, hot_out: np.ndarray) -> tuple:
-        """Thread t's kernel arguments for its private rows: (in_rows, hot_in, in_base, out_rows,
-        hot_out, out_base), where *_rows maps each id to the matrix row the thread uses."""
-        args = []
-        for hot, n in ((hot_in, V), (hot_out, n_out)):
-            base = n + t * len(hot)
-            if len(hot):
-                rows = np.arange(n, dtype=np.int32)
-                rows[hot] = base + np.arange(len(hot), dtype=np.int32)
-            else:
-                rows = None
-            args += [rows, hot, base]
-        return tuple(args)
 
     @property
     def W_in(self) -> np.ndarray:
@@ -397,10 +371,10 @@ class FastTrainer:
                 end = self.plan[t][segment][1]
                 stop_at = int(np.searchsorted(self.offsets, self.offsets[start] + self.chunk_words, side="left"))
                 stop_at = min(max(stop_at, start + 1), end)
-                nll, pairs = self._kernel(
-                    self._W_in, self._W_out, self.ids, self.offsets, start, stop_at, self.keep,
-                    self._lr(t, start, segment), self._lr(t, stop_at, segment), self.config.window,
-                    self.rng_states[t:t + 1], *self._thread_args[t], *self._kernel_args)
+                nll, pairs = self._chunk_kernel(
+                    self._loss_tables, self.config.window, self._W_in, self._W_out, self.input_rows.offsets,
+                    self.input_rows.rows, self.ids, self.offsets, start, stop_at, self.keep,
+                    self._lr(t, start, segment), self._lr(t, stop_at, segment), self.rng_states[t:t + 1])
                 words = int(self.offsets[stop_at] - self.offsets[start])
                 if not math.isfinite(nll):  # a NaN/Inf score: stop within this chunk, before it spreads
                     raise TrainingError(

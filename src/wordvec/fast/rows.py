@@ -1,0 +1,53 @@
+"""Input-row tables: which rows of the input matrix make up each word's input vector.
+
+fastText's model: a word's hidden vector is the mean of its input rows, and the gradient computed
+by the loss is added to every one of them. Plain word2vec is the table `word -> [word]`; the
+subword model is `word -> [word, its n-gram rows...]`. The table is CSR: word w owns
+`rows[offsets[w]:offsets[w + 1]]`. The engine's kernels read the table and never assume one row
+per word (`fast.step` reads it), so a new input model is a new table, not new kernels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class InputRows:
+    """CSR table word -> input-matrix rows (`offsets` int64[V + 1], `rows` int32[nnz])."""
+
+    offsets: np.ndarray
+    rows: np.ndarray
+    n_rows: int  # rows of the input matrix the table may name
+
+    @classmethod
+    def words(cls, vocab_size: int) -> "InputRows":
+        """word2vec's table: word w is input row w."""
+        if vocab_size < 1:
+            raise ValueError(f"vocab_size must be >= 1, got {vocab_size}")
+        return cls(np.arange(vocab_size + 1, dtype=np.int64), np.arange(vocab_size, dtype=np.int32), vocab_size)
+
+    @classmethod
+    def from_lists(cls, lists, n_rows: int) -> "InputRows":
+        """A table from one list of row ids per word (each non-empty, each id in [0, n_rows))."""
+        lists = [np.asarray(r, dtype=np.int64).ravel() for r in lists]
+        if not lists:
+            raise ValueError("an input-row table needs at least one word")
+        sizes = np.array([len(r) for r in lists], dtype=np.int64)
+        if np.any(sizes == 0):
+            raise ValueError(f"word {int(np.argmin(sizes))} has no input rows")
+        rows = np.concatenate(lists)
+        if rows.min() < 0 or rows.max() >= n_rows:
+            raise ValueError(f"input rows must lie in [0, {n_rows})")
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return cls(offsets, rows.astype(np.int32), int(n_rows))
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.offsets) - 1
+
+    def of(self, word: int) -> np.ndarray:
+        """The input rows of one word."""
+        return self.rows[self.offsets[word]:self.offsets[word + 1]]
