@@ -370,3 +370,19 @@ def test_skipgram_softmax_step_equals_simple_skipgram(seed):
     assert nll == pytest.approx(loss * m / 2, rel=1e-5)
     np.testing.assert_allclose(A, W_in - LR * m / 2 * ref.grads[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(B, W_out - LR * m / 2 * ref.grads[1].T, rtol=1e-5, atol=1e-6)
+
+
+def test_input_rows_compose_the_mean_of_each_words_rows():
+    rng = np.random.default_rng(9)
+    W = rng.standard_normal((V + 12, DIM)).astype(np.float32)
+    table = InputRows.from_lists(SUBWORD_ROWS, V + 12)
+    composed = table.compose(W)
+    for w in (0, 5, V - 1):
+        np.testing.assert_allclose(composed[w], W[SUBWORD_ROWS[w]].mean(axis=0), rtol=1e-5, atol=1e-7)
+    words = InputRows.words(V)
+    assert words.is_identity and not table.is_identity
+    np.testing.assert_array_equal(words.compose(W), W[:V])
+    with pytest.raises(ValueError):
+        InputRows.from_lists([[0], []], 3)
+    with pytest.raises(ValueError):
+        InputRows.from_lists([[0], [3]], 3)

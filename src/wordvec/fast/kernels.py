@@ -1,22 +1,19 @@
 """The fast engine's compiled entry points, per model family: `*_chunk`, the training loop over a
 range of sentences, and `*_group`, one step on given rows (what the cross-check tests call).
 
-The loop (`_chunk_loop`, written once) applies word2vec's sampling (frequency subsampling with the vocabulary's keep
-probabilities, then a window shrunk by a random 0..window-1) and a learning rate falling linearly
-from `lr_begin` to `lr_end` across the chunk's raw words. Each window goes to the model family,
-which makes the groups of `fast.step`: skip-gram one group per half window (left contexts, then
-right contexts), each with its own output rows from the loss; CBOW one group for the whole window.
+The loop (`_chunk_loop`, written once) applies word2vec's sampling (frequency subsampling with the
+vocabulary's keep probabilities, then a window shrunk by a random 0..window-1) and a learning rate
+falling linearly from `lr_begin` to `lr_end` across the chunk's raw words. The model family
+decides the groups of `fast.step`: skip-gram one group per half window (left contexts, then right
+contexts), each with its own output rows from the loss; CBOW one group for the whole window.
 
 Specialisation without copies: each family's entry point is one line that inlines the loop with
 its family as a constant, and the loss's tables are a NamedTuple of the loss's own class, so Numba
-compiles one kernel per model x loss (the family's and the loss's pieces inlined, no branch on
-them) and caches each on disk. (Measured alternatives: a `numba.literally` constant re-runs the
-inlining in every process before the cache is consulted, ~6 s; typed inlining through
-`numba.extending.overload` takes 30-50 s to compile; a window function that is not inlined costs
-12-40% of skip-gram's speed.)
-The kernels are `nogil`, so Python threads run them in parallel (Hogwild: unsynchronised writes
-to the shared weight matrices). The thread's random state lives in `rng[0]` and is written back
-at the end. A chunk kernel returns (nll_sum, pairs).
+compiles one kernel per model x loss, with no branch on either, and caches each on disk
+(docs/DESIGN.md says why this shape and not another). The kernels are `nogil`, so Python threads
+run them in parallel (Hogwild: unsynchronised writes to the shared weight matrices). The thread's
+random state lives in `rng[0]` and is written back at the end. A chunk kernel returns
+(nll_sum, pairs).
 """
 
 from __future__ import annotations

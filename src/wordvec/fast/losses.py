@@ -1,21 +1,23 @@
 """The fast engine's losses: each one chooses the output rows a group of hidden vectors is scored
 against and turns the scores into gradient coefficients (fastText's Loss classes).
 
-The training step (`fast.step.group_step`) is the same for every loss: scores `F = X W_out[T]^T`
-for the hidden vectors X, coefficients `G = lr * dNLL/dF` from the loss, then the input gradient
-`G W_out[T]` and the output update `W_out[T] += G^T X`. A loss is therefore two small pieces:
+The step (`fast.step`) is the same for every loss: scores `F = X W_out[T]^T` for the hidden vectors
+X, coefficients `G = lr * dNLL/dF` from the loss, then the input gradient `G W_out[T]` and the
+output update `W_out[T] += G^T X`. A loss is therefore a class (its output rows and its tables)
+and small compiled pieces:
 
-- `choose_targets`: the output rows T of one group, and a label per row
-  (negative sampling: the true word and `negative` words drawn from counts**0.75, a negative equal
-  to the true word labelled -1 = skipped; hierarchical softmax: the inner nodes on the true word's
-  Huffman path, labelled 1 - branch bit; full softmax: every word);
-- `coefficients`: from one hidden vector's scores against T, its coefficients and its NLL.
+- `choose_targets`: the output rows T of one group and a label per row (negative sampling: the
+  true word and `negative` words drawn from counts**0.75, a negative equal to the true word
+  labelled -1 = skipped; hierarchical softmax: the inner nodes on the true word's Huffman path,
+  labelled 1 - branch bit; full softmax: every word);
+- `max_targets`: the most rows one group can take (the kernels' buffer size);
+- `coefficients`: from the members' scores against T, their coefficients and summed NLL.
 
-The kernels take the loss as a compile-time constant (`numba.literally`), and `_LOSS_CODE ->
-implementation` below is resolved while Numba types the kernel, so each loss compiles into its
-own specialised machine code, cached on disk like any kernel, with no branch in the hot loop.
-Adding a loss: a class (its tables, its output rows), its two pieces, and one entry in each of
-the three dispatch tables below; nothing else in the engine changes.
+Each loss's tables are a NamedTuple of its own class; the kernels call the generic
+`choose_targets`/`max_targets`/`coefficients`, and `_PIECES` (tables class -> pieces) is resolved
+while Numba types a kernel, so each loss compiles into its own machine code with its pieces inlined
+and no branch on the loss. Adding a loss: its tables class, its class here, its three pieces, one
+entry in `_PIECES` and in `LOSS_CLASSES`/`make_loss` (docs/DESIGN.md, fast engine).
 """
 
 from __future__ import annotations

@@ -51,3 +51,17 @@ class InputRows:
     def of(self, word: int) -> np.ndarray:
         """The input rows of one word."""
         return self.rows[self.offsets[word]:self.offsets[word + 1]]
+
+    @property
+    def is_identity(self) -> bool:
+        """True for word2vec's table (word w is row w alone)."""
+        V = self.vocab_size
+        return len(self.rows) == V and bool(np.array_equal(self.rows, np.arange(V))) and \
+            bool(np.array_equal(self.offsets, np.arange(V + 1)))
+
+    def compose(self, W: np.ndarray) -> np.ndarray:
+        """Each word's input vector: the mean of its rows of W (a new float32 array, V x dim)."""
+        if self.is_identity:
+            return np.array(W[: self.vocab_size], dtype=np.float32)
+        sums = np.add.reduceat(W[self.rows].astype(np.float64), self.offsets[:-1], axis=0)
+        return (sums / np.diff(self.offsets)[:, None]).astype(np.float32)

@@ -500,7 +500,7 @@ class FastTrainer:
         """The input vectors as a `KeyedVectors` in vocabulary order."""
         from wordvec.vectors import KeyedVectors
 
-        return KeyedVectors(self.W_in.copy(), list(self.vocab.index_to_key), counts=self.counts.copy(),
+        return KeyedVectors(self.input_rows.compose(self._W_in), list(self.vocab.index_to_key), counts=self.counts.copy(),
                             metadata=self.metadata())
 
 
