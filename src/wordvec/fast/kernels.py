@@ -22,7 +22,7 @@ import numpy as np
 
 from wordvec._jit import KERNEL_OPTS, njit
 from wordvec.fast import _rng, losses
-from wordvec.fast.step import group_step
+from wordvec.fast.step import backward, forward, group_step
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -71,11 +71,11 @@ def _chunk_loop(per_word, tables, window, W_in, W_out, in_offsets, in_rows, ids,
     buf = np.empty(_max_sentence(offsets, s_begin, s_end), np.int32)
     f0, f1, f2 = tables  # once per chunk (see losses.choose_targets)
     kmax = losses.max_targets(tables, f0, f1, f2)
-    T_buf = np.empty(kmax, np.int32)
-    labels_buf = np.empty(kmax, np.float32)
+    T = np.empty(kmax, np.int32)
+    labels = np.empty(kmax, np.float32)
     X = np.empty((members, dim), np.float32)
     G = np.empty((members, kmax), np.float32)
-    e = np.empty((1, dim), np.float32)
+    E = np.empty((1, dim), np.float32)
     total = offsets[s_end] - offsets[s_begin]
     state = rng[0]
     nll = 0.0
@@ -105,11 +105,12 @@ def _chunk_loop(per_word, tables, window, W_in, W_out, in_offsets, in_rows, ids,
                     skip = i
                 if g_lo == g_hi:
                     continue
-                T, labels, t_at, k1, state = losses.choose_targets(tables, f0, f1, f2, center, T_buf, labels_buf, state)
-                l, p = group_step(tables, W_in, W_out, in_offsets, in_rows, buf, g_lo, g_hi, skip, per_word,
-                                  T, labels, t_at, k1, center, lr, X, G, e)
-                nll += l
-                pairs += p
+                k1, state = losses.choose_targets(tables, f0, f1, f2, center, T, labels, state)
+                m = forward(W_in, W_out, in_offsets, in_rows, buf, g_lo, g_hi, skip, per_word, T, k1, X, G)
+                if m > 0:
+                    nll += losses.coefficients(tables, G, m, k1, labels, center, lr)
+                    backward(W_in, W_out, in_offsets, in_rows, buf, g_lo, g_hi, skip, per_word, T, k1, X, G, E, m)
+                    pairs += m
     rng[0] = state
     return nll, pairs
 
@@ -138,7 +139,7 @@ def _group(per_word, tables, W_in, W_out, in_offsets, in_rows, words, T, labels,
     G = np.empty((m, max(k1, 1)), np.float32)
     e = np.empty((1, W_in.shape[1]), np.float32)
     return group_step(tables, W_in, W_out, in_offsets, in_rows, words, 0, words.shape[0], -1, per_word,
-                      T, labels, 0, k1, target, lr, X, G, e)
+                      T, labels, k1, target, lr, X, G, e)
 
 
 @njit(**KERNEL_OPTS)

@@ -167,14 +167,14 @@ def fold(nll, prod):
 
 
 @njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
-def _logistic_coefficients(tables, G, m, k1, labels, t_at, target, lr):
+def _logistic_coefficients(tables, G, m, k1, labels, target, lr):
     """Binary logistic loss per output row (NS and HS): G[i, k] = lr * (label_k - sigmoid(F_ik));
     a row labelled < 0 is skipped (coefficient 0, no loss). Returns the members' summed NLL."""
     nll = 0.0
     prod = 1.0
     for i in range(m):
         for k in range(k1):
-            label = labels[t_at + k]
+            label = labels[k]
             if label < _ZERO:
                 G[i, k] = _ZERO
                 continue
@@ -186,7 +186,7 @@ def _logistic_coefficients(tables, G, m, k1, labels, t_at, target, lr):
 
 
 @njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
-def _softmax_coefficients(tables, G, m, k1, labels, t_at, target, lr):
+def _softmax_coefficients(tables, G, m, k1, labels, target, lr):
     """Softmax cross-entropy over all k1 rows, true row `target`: G[i, k] = lr * (1[k = target] - p_k)."""
     nll = 0.0
     for i in range(m):
@@ -217,19 +217,24 @@ def _ns_targets(prob, alias, negative, center, T, labels, state):
         t = draw(prob, alias, _rng.output(state))
         T[k] = t
         labels[k] = np.float32(-1.0) if t == center else _ZERO  # word2vec skips the true word
-    return T, labels, 0, negative + 1, state
+    return negative + 1, state
 
 
 @njit(inline="always", cache=True, error_model="numpy")
 def _hs_targets(points, path_labels, offsets, center, T, labels, state):
     a = offsets[center]
-    b = offsets[center + 1]
-    return points, path_labels, a, b - a, state
+    n = offsets[center + 1] - a
+    for k in range(n):
+        T[k] = points[a + k]
+        labels[k] = path_labels[a + k]
+    return n, state
 
 
 @njit(inline="always", cache=True, error_model="numpy")
 def _softmax_targets(rows, no_labels, n_rows, center, T, labels, state):
-    return rows, no_labels, 0, n_rows, state
+    for k in range(n_rows):
+        T[k] = rows[k]
+    return n_rows, state
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -266,11 +271,10 @@ def _pieces(tables):
 
 
 def choose_targets(tables, f0, f1, f2, center, T, labels, state):
-    """(rows array, labels array, start, count, new random state): the group whose true word is
-    `center` is scored against rows[start:start + count]. f0, f1, f2 are the fields of `tables`
-    (which only selects the loss): the kernel unpacks them once per chunk, because taking an
-    array out of a tuple touches its shared reference count (see fast.step). T and labels are
-    buffers of `max_targets` entries the loss may fill and return; no views are made."""
+    """Fill T[:count] and labels[:count] with the output rows (and their labels) of the group whose
+    true word is `center`; returns (count, new random state). f0, f1, f2 are the fields of
+    `tables` (which only selects the loss): the kernel unpacks them once per chunk, because taking
+    an array out of a tuple, like returning one, is a reference-count update (see fast.step)."""
     raise NotImplementedError("only callable from compiled code")
 
 
@@ -279,7 +283,7 @@ def max_targets(tables, f0, f1, f2):
     raise NotImplementedError("only callable from compiled code")
 
 
-def coefficients(tables, G, m, k1, labels, t_at, target, lr):
+def coefficients(tables, G, m, k1, labels, target, lr):
     """Turn rows 0..m-1 of G (scores against the k1 chosen rows) into gradient coefficients in
     place; returns the members' summed NLL."""
     raise NotImplementedError("only callable from compiled code")
@@ -298,7 +302,7 @@ def _max_targets(tables, f0, f1, f2):
 
 
 @overload(coefficients, inline="always")
-def _coefficients(tables, G, m, k1, labels, t_at, target, lr):
+def _coefficients(tables, G, m, k1, labels, target, lr):
     return _pieces(tables)[2].py_func
 
 

@@ -38,9 +38,9 @@ _ONE = np.float32(1.0)
 
 
 @njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
-def forward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, t_at, k1, X, G):
+def forward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, k1, X, G):
     """Hidden vectors of the members words[lo:hi] (without position `skip`) into X and their
-    scores against the output rows T[t_at:t_at + k1] into G; returns the number of members."""
+    scores against the output rows T[:k1] into G; returns the number of members."""
     dim = W_in.shape[1]
     m = 0
     if per_word:  # skip-gram: each context word is a member
@@ -80,15 +80,15 @@ def forward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, 
             for d in range(dim):
                 X[0, d] *= inv
         m = 1 if n > 0 else 0
-    last = t_at + k1 - 1
+    last = k1 - 1
     for i in range(m):
         for k in range(0, k1, 6):
-            t0 = T[t_at + k]
-            t1 = T[min(t_at + k + 1, last)]
-            t2 = T[min(t_at + k + 2, last)]
-            t3 = T[min(t_at + k + 3, last)]
-            t4 = T[min(t_at + k + 4, last)]
-            t5 = T[min(t_at + k + 5, last)]
+            t0 = T[k]
+            t1 = T[min(k + 1, last)]
+            t2 = T[min(k + 2, last)]
+            t3 = T[min(k + 3, last)]
+            t4 = T[min(k + 4, last)]
+            t5 = T[min(k + 5, last)]
             f0 = _ZERO
             f1 = _ZERO
             f2 = _ZERO
@@ -118,7 +118,7 @@ def forward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, 
 
 
 @njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
-def backward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, t_at, k1, X, G, E, m):
+def backward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, k1, X, G, E, m):
     """Apply the coefficients G of the m members: G[i] W_out[T] (the pre-step output rows) to
     every input row of member i, then W_out[T[k]] += sum_i G[i, k] X[i] (a row chosen twice gets
     both updates). E is a (1, dim) buffer."""
@@ -128,30 +128,41 @@ def backward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T,
     for j in range(lo, hi):
         if j == skip or i == m:
             continue
+        w0 = words[j]
+        single = per_word and in_offsets[w0 + 1] - in_offsets[w0] == 1
+        r0 = in_rows[in_offsets[w0]]
         for k in range(0, k1, 6):
             k1_ = min(k + 1, last)
             k2_ = min(k + 2, last)
             k3_ = min(k + 3, last)
             k4_ = min(k + 4, last)
             k5_ = min(k + 5, last)
-            t0 = T[t_at + k]
-            t1 = T[t_at + k1_]
-            t2 = T[t_at + k2_]
-            t3 = T[t_at + k3_]
-            t4 = T[t_at + k4_]
-            t5 = T[t_at + k5_]
+            t0 = T[k]
+            t1 = T[k1_]
+            t2 = T[k2_]
+            t3 = T[k3_]
+            t4 = T[k4_]
+            t5 = T[k5_]
             g0 = G[i, k]
             g1 = G[i, k1_] if k + 1 < k1 else _ZERO
             g2 = G[i, k2_] if k + 2 < k1 else _ZERO
             g3 = G[i, k3_] if k + 3 < k1 else _ZERO
             g4 = G[i, k4_] if k + 4 < k1 else _ZERO
             g5 = G[i, k5_] if k + 5 < k1 else _ZERO
-            if k == 0:
-                for d in range(dim):
-                    E[0, d] = (g0 * W_out[t0, d] + g1 * W_out[t1, d] + g2 * W_out[t2, d]) + (g3 * W_out[t3, d] + g4 * W_out[t4, d] + g5 * W_out[t5, d])
-            else:
-                for d in range(dim):
-                    E[0, d] += (g0 * W_out[t0, d] + g1 * W_out[t1, d] + g2 * W_out[t2, d]) + (g3 * W_out[t3, d] + g4 * W_out[t4, d] + g5 * W_out[t5, d])
+            # the last pass adds straight into a member's only input row (word2vec: no buffer)
+            fresh = k == 0
+            direct = k + 6 >= k1 and single
+            for d in range(dim):
+                u = (g0 * W_out[t0, d] + g1 * W_out[t1, d] + g2 * W_out[t2, d]) + (g3 * W_out[t3, d] + g4 * W_out[t4, d] + g5 * W_out[t5, d])
+                if not fresh:
+                    u += E[0, d]
+                if direct:
+                    W_in[r0, d] += u
+                else:
+                    E[0, d] = u
+        if single:
+            i += 1
+            continue
         # skip-gram: the rows of word j; CBOW: the rows of every context word
         a = j if per_word else lo
         b = j + 1 if per_word else hi
@@ -164,27 +175,34 @@ def backward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T,
                 for d in range(dim):
                     W_in[r, d] += E[0, d]
         i += 1
+    # three members per pass over an output row (a pass past the last member repeats it with
+    # coefficient 0), so each row is read and written once per three members; CBOW's one member alone
+    step = 3 if m > 1 else 1
     for k in range(k1):
-        t = T[t_at + k]
-        for i in range(0, m, 3):
+        t = T[k]
+        for i in range(0, m, step):
             ib = min(i + 1, m - 1)
             ic = min(i + 2, m - 1)
             ga = G[i, k]
             gb = G[ib, k] if i + 1 < m else _ZERO
             gc = G[ic, k] if i + 2 < m else _ZERO
-            for d in range(dim):
-                W_out[t, d] += ga * X[i, d] + gb * X[ib, d] + gc * X[ic, d]
+            if step == 1:
+                for d in range(dim):
+                    W_out[t, d] += ga * X[i, d]
+            else:
+                for d in range(dim):
+                    W_out[t, d] += ga * X[i, d] + gb * X[ib, d] + gc * X[ic, d]
 
 
 @njit(inline="always", cache=True, fastmath=FASTMATH, error_model="numpy")
-def group_step(tables, W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, labels, t_at, k1,
+def group_step(tables, W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, labels, k1,
                target, lr, X, G, E):
     """One step for the members words[lo:hi] (without position `skip`) against the output rows
-    T[t_at:t_at + k1] with labels[t_at:t_at + k1] (see the module docstring); X, G, E are scratch
-    buffers. Returns (nll, pairs)."""
-    m = forward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, t_at, k1, X, G)
+    T[:k1] with labels[:k1] (see the module docstring); X, G, E are scratch buffers. Returns
+    (nll, pairs)."""
+    m = forward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, k1, X, G)
     nll = 0.0
     if m > 0:
-        nll = losses.coefficients(tables, G, m, k1, labels, t_at, target, lr)
-        backward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, t_at, k1, X, G, E, m)
+        nll = losses.coefficients(tables, G, m, k1, labels, target, lr)
+        backward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, k1, X, G, E, m)
     return nll, m
