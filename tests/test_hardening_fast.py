@@ -105,3 +105,72 @@ def test_steps_refuse_bad_arrays_and_rates(bad):
     args.update(bad)
     with pytest.raises((TypeError, ValueError)):
         sg_ns_update(args["W_in"], args["W_out"], args["contexts"], args["target"], args["negatives"], args["lr"])
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_an_empty_huffman_path_changes_nothing(model):
+    # one word: its path in the tree is empty, so no output row and no gradient (the gradient
+    # buffer must not be added unfilled)
+    from wordvec.fast import InputRows, update
+
+    tree = HuffmanTree.from_counts(np.array([5]))
+    rng = np.random.default_rng(3)
+    W_in = rng.random((4, 6), dtype=np.float32)
+    W_out = rng.random((1, 6), dtype=np.float32)
+    before = (W_in.copy(), W_out.copy())
+    table = InputRows.from_lists([[0, 1, 2]], 4)  # several rows: the buffered path
+    assert update(W_in, W_out, [0, 0], 0, 0.1, model=model, loss="hs", tree=tree, input_rows=table) == 0.0
+    np.testing.assert_array_equal(W_in, before[0])
+    np.testing.assert_array_equal(W_out, before[1])
+
+
+def test_a_one_word_vocabulary_trains_with_every_loss():
+    ids = np.zeros(400, np.int32)
+    one = EncodedCorpus(ids, np.arange(0, 401, 8).astype(np.int64), Vocabulary(["a"], [400]))
+    for model, loss in MODELS_LOSSES:
+        config = TrainConfig(model=model, loss=loss, dim=4, window=2, negative=2, epochs=1, threads=1,
+                             min_count=1, sample=0.0, seed=1)
+        trainer = FastTrainer(one, config, progress=False)
+        start = trainer.W_in.copy()
+        trainer.run()
+        assert np.isfinite(trainer.W_in).all()
+        if loss == "hs":
+            np.testing.assert_array_equal(trainer.W_in, start)  # nothing to learn from an empty path
+
+
+@pytest.mark.parametrize("offsets, rows, n_rows, error", [
+    (np.array([0, 1], np.int32), np.array([0], np.int32), 3, TypeError),  # offsets not int64
+    (np.array([0, 1], np.int64), np.array([0], np.int64), 3, TypeError),
+    (np.array([0, 1], np.int64), np.array([10**6], np.int32), 3, ValueError),
+    (np.array([0, 1], np.int64), np.array([-5], np.int32), 3, ValueError),
+    (np.array([0, 5], np.int64), np.array([0], np.int32), 3, ValueError),
+    (np.array([0, 1, 1], np.int64), np.array([0], np.int32), 3, ValueError),  # a word with no rows
+    (np.array([[0, 1]], np.int64), np.array([0], np.int32), 3, TypeError),
+    (np.array([0, 1], np.int64), np.array([0], np.int32), 0, ValueError),
+])
+def test_input_row_tables_are_checked_when_made(offsets, rows, n_rows, error):
+    from wordvec.fast import InputRows
+
+    with pytest.raises(error):
+        InputRows(offsets, rows, n_rows)
+
+
+def test_a_valid_table_is_frozen():
+    from wordvec.fast import InputRows
+
+    table = InputRows.from_lists([[0, 1], [2]], 3)
+    with pytest.raises(ValueError):
+        table.rows[0] = 7
+
+
+@pytest.mark.parametrize("lr", [1e39, 1e-50, True])
+def test_steps_refuse_rates_that_are_not_positive_finite_float32(lr):
+    W_in, W_out = weights()
+    with pytest.raises(ValueError):
+        sg_ns_update(W_in, W_out, [1, 2], 3, [4], lr)
+
+
+def test_steps_refuse_one_matrix_as_both_weights():
+    W_in, _ = weights()
+    with pytest.raises(ValueError, match="separate"):
+        sg_ns_update(W_in, W_in, [1, 2], 3, [4], 0.1)

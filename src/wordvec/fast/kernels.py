@@ -107,7 +107,7 @@ def _chunk_loop(per_word, tables, window, W_in, W_out, in_offsets, in_rows, ids,
                     continue
                 k1, state = losses.choose_targets(tables, f0, f1, f2, center, T, labels, state)
                 m = forward(W_in, W_out, in_offsets, in_rows, buf, g_lo, g_hi, skip, per_word, T, k1, X, G)
-                if m > 0:
+                if m > 0 and k1 > 0:  # k1 = 0: an empty Huffman path (a one-word vocabulary)
                     nll += losses.coefficients(tables, G, m, k1, labels, center, lr)
                     backward(W_in, W_out, in_offsets, in_rows, buf, g_lo, g_hi, skip, per_word, T, k1, X, G, E, m)
                     pairs += m

@@ -22,6 +22,24 @@ class InputRows:
     rows: np.ndarray
     n_rows: int  # rows of the input matrix the table may name
 
+    def __post_init__(self):
+        # the kernels index with these unchecked: a bad table must fail here, not write out of bounds
+        offsets, rows = self.offsets, self.rows
+        if not (isinstance(offsets, np.ndarray) and offsets.dtype == np.int64 and offsets.ndim == 1):
+            raise TypeError("InputRows.offsets must be a 1-D int64 array")
+        if not (isinstance(rows, np.ndarray) and rows.dtype == np.int32 and rows.ndim == 1):
+            raise TypeError("InputRows.rows must be a 1-D int32 array")
+        if isinstance(self.n_rows, bool) or not isinstance(self.n_rows, (int, np.integer)) or self.n_rows < 1:
+            raise ValueError(f"InputRows.n_rows must be an integer >= 1, got {self.n_rows!r}")
+        if len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != len(rows):
+            raise ValueError("InputRows.offsets must start at 0 and end at len(rows), one word at least")
+        if np.any(np.diff(offsets) < 1):
+            raise ValueError("every word needs at least one input row (offsets must increase)")
+        if rows.min() < 0 or rows.max() >= self.n_rows:
+            raise ValueError(f"input rows must lie in [0, {self.n_rows})")
+        for array in (offsets, rows):
+            array.flags.writeable = False  # checked once: nobody may change it afterwards
+
     @classmethod
     def words(cls, vocab_size: int) -> "InputRows":
         """word2vec's table: word w is input row w."""

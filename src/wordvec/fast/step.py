@@ -202,7 +202,7 @@ def group_step(tables, W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, pe
     (nll, pairs)."""
     m = forward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, k1, X, G)
     nll = 0.0
-    if m > 0:
+    if m > 0 and k1 > 0:
         nll = losses.coefficients(tables, G, m, k1, labels, target, lr)
         backward(W_in, W_out, in_offsets, in_rows, words, lo, hi, skip, per_word, T, k1, X, G, E, m)
     return nll, m

@@ -52,7 +52,8 @@ def balanced_ranges(offsets: np.ndarray, parts: int) -> np.ndarray:
 
 
 class FastTrainer:
-    """word2vec skip-gram/CBOW with negative sampling or hierarchical softmax, multi-threaded.
+    """word2vec skip-gram/CBOW with negative sampling, hierarchical softmax or full softmax,
+    multi-threaded.
 
     Create it from an `EncodedCorpus` and a `TrainConfig`, call `run()` (all remaining epochs, or
     until `max_words` more words or `request_stop()`), then `keyed_vectors()`.
@@ -127,7 +128,7 @@ class FastTrainer:
 
     @property
     def W_out(self) -> np.ndarray:
-        """Output vectors: one row per word (NS) or per inner Huffman node (HS)."""
+        """Output vectors: one row per word (NS, softmax) or per inner Huffman node (HS)."""
         return self._W_out[: self.loss.output_rows(len(self.counts))]
 
     # ---- state ----

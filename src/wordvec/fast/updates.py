@@ -1,6 +1,6 @@
 """One checked SGD step of the fast engine, from Python: `update(...)` runs the compiled
-`kernels.train_group` (the training loop's own step, same flags) on given contexts, target and
-output rows, so tests compare one step of every model x loss with the reference engine.
+`kernels.skipgram_group`/`cbow_group` (the training loop's own step, same flags) on given contexts,
+target and output rows, so tests compare one step of every model x loss with the reference engine.
 
 Conventions (word2vec's): input rows `W_in` are the word vectors, output rows `W_out` are the
 context/"syn1neg" vectors (hierarchical softmax: inner nodes of the Huffman tree). In skip-gram
@@ -24,6 +24,8 @@ def _weights(W_in: np.ndarray, W_out: np.ndarray) -> int:
             raise TypeError(f"{name} must be a 2-D float32 numpy array")
         if not W.flags.c_contiguous or not W.flags.writeable:
             raise ValueError(f"{name} must be C-contiguous and writeable (it is updated in place)")
+    if np.shares_memory(W_in, W_out):
+        raise ValueError("W_in and W_out must be separate arrays")
     if W_in.shape[1] != W_out.shape[1] or W_in.shape[1] < 1:
         raise ValueError(f"W_in and W_out must have the same number of columns >= 1, got "
                          f"{W_in.shape[1]} and {W_out.shape[1]}")
@@ -45,9 +47,12 @@ def _ids(values, n_rows: int, what: str, *, allow_empty: bool = True) -> np.ndar
 
 
 def _lr(lr: float) -> np.float32:
-    if not (isinstance(lr, (int, float, np.floating, np.integer)) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    return np.float32(lr)
+    ok = isinstance(lr, (int, float, np.floating, np.integer)) and not isinstance(lr, (bool, np.bool_))
+    with np.errstate(over="ignore"):
+        value = np.float32(lr) if ok and np.isfinite(lr) else np.float32("nan")
+    if not (np.isfinite(value) and value > 0):  # as float32, the kernels' type: 1e39 is inf, 1e-50 is 0
+        raise ValueError(f"lr must be a finite number > 0 in float32, got {lr!r}")
+    return value
 
 
 def _input_rows(input_rows: InputRows | None, W_in: np.ndarray) -> InputRows:
