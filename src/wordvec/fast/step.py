@@ -19,11 +19,14 @@ the tests compare it with the reference engine. CBOW passes the full gradient of
 context row, as word2vec and fastText do (not divided by the number of rows).
 
 Speed: the products take six output rows per pass over a hidden vector (scores and input
-gradient) and three hidden vectors per pass over an output row (output update); a pass past the
-end of T repeats the last row with coefficient 0. Each phase is one flat function taking only
-arrays and numbers: rows are addressed by index, never sliced into views, and no phase calls a
-helper that takes arrays, so the compiler can drop every reference-count update in the hot loop
-(they are atomic writes; see benchmarks/README.md).
+gradient) and three members per pass over an output row (output update; CBOW's one member
+alone); a pass past the end repeats the last row or member with coefficient 0. A skip-gram member
+with a single input row gets its gradient added in place, without the buffer E. Each phase is one
+flat function taking only arrays and numbers, called straight from the training loop: rows are
+addressed by index, never sliced into views, and no phase calls a helper that takes arrays, so
+the compiler can drop every reference-count update in the hot loop (they are atomic writes; see
+benchmarks/README.md). `group_step` chains the phases for the single-step kernels; the training
+loop calls the same three phases itself.
 """
 
 from __future__ import annotations
