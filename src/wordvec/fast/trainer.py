@@ -421,9 +421,9 @@ class FastTrainer:
         words_before = self.words_done
         workers = [threading.Thread(target=self._worker, args=(t, budget, errors), daemon=True,
                                     name=f"wordvec-fast-{t}") for t in range(self.threads)]
+        shown = self.words_done  # before the workers start: a short chunk may end before the next line
         for w in workers:
             w.start()
-        shown = self.words_done
         try:
             for w in workers:
                 while w.is_alive():
