@@ -76,7 +76,7 @@ def _ns_rows(target: int, negatives, n_out: int) -> tuple[np.ndarray, np.ndarray
     return T, labels
 
 
-def _hs_rows(W_out: np.ndarray, target: int, tree) -> tuple[np.ndarray, np.ndarray]:
+def _hs_rows(W_out: np.ndarray, target: int, tree) -> tuple[np.ndarray, np.ndarray, losses.HSTables]:
     if not isinstance(tree, HuffmanTree):
         raise TypeError("tree must be a wordvec.fast.HuffmanTree")
     word = int(_ids(target, len(tree.offsets) - 1, "target", allow_empty=False)[0])
@@ -86,7 +86,8 @@ def _hs_rows(W_out: np.ndarray, target: int, tree) -> tuple[np.ndarray, np.ndarr
     path = tree.points[a:b]
     if path.size and (path.min() < 0 or path.max() >= W_out.shape[0]):
         raise IndexError(f"the tree's path for word {word} uses nodes outside W_out's {W_out.shape[0]} rows")
-    return np.ascontiguousarray(path, dtype=np.int32), losses.path_labels(tree)[a:b].copy()
+    tables = losses.HierarchicalSoftmax.tables_of(tree)
+    return np.ascontiguousarray(path, dtype=np.int32), tables.labels[a:b].copy(), tables
 
 
 def update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, lr: float, *, model: str = "skipgram",
@@ -108,8 +109,7 @@ def update(W_in: np.ndarray, W_out: np.ndarray, contexts, target: int, lr: float
         T, labels = _ns_rows(target, negatives, W_out.shape[0])
         tables = losses.NSTables(np.ones(1, np.float32), np.zeros(1, np.int32), len(T) - 1)
     elif loss == "hs":
-        T, labels = _hs_rows(W_out, target, tree)
-        tables = losses.HierarchicalSoftmax.tables_of(tree)
+        T, labels, tables = _hs_rows(W_out, target, tree)
     elif loss == "softmax":
         _ids(target, W_out.shape[0], "target", allow_empty=False)
         T, labels = np.arange(W_out.shape[0], dtype=np.int32), np.zeros(W_out.shape[0], np.float32)
