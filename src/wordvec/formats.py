@@ -73,6 +73,9 @@ class VectorData:
     words: list[str]
     counts: np.ndarray | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: a subword model's n-gram part: ngram_vectors (U, D) float32, ngram_buckets (U,) int64 sorted
+    #: (None: all buckets, in order), minn, maxn, bucket, and optionally word_rows (V, D)
+    subwords: dict[str, Any] | None = None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -394,11 +397,13 @@ def save_vectors(
     metadata: dict[str, Any] | None = None,
     fmt: str | None = None,
     version: str = "",
+    subwords: dict[str, Any] | None = None,
 ) -> None:
     """Write `path` in `fmt` (default: `format_for_path`), compressed as its name says.
 
     The words are checked with `check_savable` first; the write is atomic (the old file stays
-    whole on any error). Counts and metadata are kept by the native format only.
+    whole on any error). Counts, metadata and a subword model's n-gram rows (`VectorData.subwords`)
+    are kept by the native format only; text and binary hold the vocabulary's vectors.
     """
     fmt, compression = output_format(path, fmt)
     if fmt == "text":  # each writer checks the words (check_savable's rule) and the vectors
@@ -406,7 +411,7 @@ def save_vectors(
     elif fmt == "binary":
         write_word2vec_binary(path, vectors, words, compression=compression)
     else:
-        write_native(path, vectors, words, counts, metadata or {}, version)
+        write_native(path, vectors, words, counts, metadata or {}, version, subwords=subwords)
 
 
 def _check_limit(limit: int | None) -> int | None:
@@ -983,6 +988,10 @@ def _header_problem(header: Any) -> str | None:
         return "header 'wordvec_version' must be a string"
     if not isinstance(header.get("has_counts", False), bool):
         return "header 'has_counts' must be true or false"
+    if "subwords" in header:
+        problem = _subword_spec_problem(header["subwords"])
+        if problem is not None:
+            return f"header {problem}"
     return _metadata_problem(header.get("metadata", {}))
 
 
@@ -993,8 +1002,11 @@ def write_native(
     counts: np.ndarray | None,
     metadata: dict[str, Any],
     version: str,
+    subwords: dict[str, Any] | None = None,
 ) -> None:
-    """Write an uncompressed .npz: vectors, words (UTF-8 JSON bytes), counts, JSON header/metadata.
+    """Write an uncompressed .npz: vectors, words (UTF-8 JSON bytes), counts, JSON header/metadata,
+    and for a subword model its n-gram rows and their buckets (the header's "subwords" gives
+    minn, maxn and bucket).
 
     Any shape (also 0 words or dim 0) is written; words must pass `check_savable` for "native",
     and the header is checked with the very rule `read_native` applies, so it always reads back.
@@ -1017,6 +1029,9 @@ def write_native(
         "has_counts": counts is not None,
         "metadata": metadata,
     }
+    if subwords is not None:
+        ngram_vectors, ngram_buckets = _checked_subwords(subwords, vectors.shape[1], "cannot write subwords")
+        header["subwords"] = {k: int(subwords[k]) for k in ("minn", "maxn", "bucket")}
     try:
         header_bytes = json.dumps(header, ensure_ascii=False, allow_nan=False, default=_json_default).encode("utf-8")
     except RecursionError:
@@ -1033,8 +1048,48 @@ def write_native(
     }
     if counts is not None:
         arrays["counts"] = counts
+    if subwords is not None:
+        arrays["ngram_vectors"] = ngram_vectors
+        arrays["ngram_buckets"] = ngram_buckets
     with atomic_write(path, "wb") as out:
         np.savez(out, **arrays)
+
+
+def _checked_subwords(subwords: dict[str, Any], dim: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """A subword part's (ngram_vectors float32 (U, dim), ngram_buckets int64 (U,)) after checking
+    it (`_subword_spec_problem` for minn/maxn/bucket; sorted unique buckets below `bucket`, finite
+    rows), or VectorFileError."""
+    problem = _subword_spec_problem(subwords)
+    if problem is not None:
+        raise VectorFileError(f"{where}: {problem}")
+    vectors, buckets = subwords.get("ngram_vectors"), subwords.get("ngram_buckets")
+    if not isinstance(vectors, np.ndarray) or vectors.ndim != 2 or vectors.dtype.kind != "f" \
+            or vectors.shape[1] != dim:
+        raise VectorFileError(f"{where}: 'ngram_vectors' must be a 2-D float array with {dim} columns")
+    if not isinstance(buckets, np.ndarray) or buckets.ndim != 1 or buckets.dtype.kind not in "iu" \
+            or buckets.shape[0] != vectors.shape[0]:
+        raise VectorFileError(f"{where}: 'ngram_buckets' must hold one integer per n-gram row")
+    buckets = buckets.astype(np.int64)
+    if len(buckets) and (buckets[0] < 0 or buckets[-1] >= subwords["bucket"] or np.any(np.diff(buckets) <= 0)):
+        raise VectorFileError(f"{where}: 'ngram_buckets' must be sorted, unique and below bucket")
+    with np.errstate(over="ignore", invalid="ignore"):
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if not np.isfinite(vectors).all():
+        raise VectorFileError(f"{where}: 'ngram_vectors' holds NaN/Inf")
+    return vectors, buckets
+
+
+def _subword_spec_problem(spec: Any) -> str | None:
+    """What is wrong with a subword setting {minn, maxn, bucket}, or None."""
+    from wordvec.subwords import check_spec
+
+    if not isinstance(spec, dict):
+        return "'subwords' must be a JSON object"
+    try:
+        check_spec(spec.get("minn"), spec.get("maxn"), spec.get("bucket"))
+    except ValueError as exc:
+        return f"subwords: {exc}"
+    return None
 
 
 def _json_default(obj: Any) -> Any:
@@ -1125,18 +1180,27 @@ def read_native(path: str | os.PathLike, limit: int | None = None) -> VectorData
         counts = counts.astype(np.int64)
     elif header.get("has_counts") is True:
         raise VectorFileError(f"{path}: the header announces counts but there is no 'counts' array")
+    subwords = None
+    if "subwords" in header:
+        for name in ("ngram_vectors", "ngram_buckets"):
+            if name not in arrays:
+                raise VectorFileError(f"{path}: the header announces subwords but there is no {name!r} array")
+        subwords = dict(header["subwords"], ngram_vectors=arrays["ngram_vectors"], ngram_buckets=arrays["ngram_buckets"])
+        ngram_vectors, ngram_buckets = _checked_subwords(subwords, vectors.shape[1], str(path))
+        subwords.update(ngram_vectors=ngram_vectors, ngram_buckets=ngram_buckets)
     if limit is not None:
         words = words[:limit]
         vectors = vectors[:limit]
         counts = None if counts is None else counts[:limit]
-    return VectorData(np.ascontiguousarray(vectors), words, counts, metadata)
+    return VectorData(np.ascontiguousarray(vectors), words, counts, metadata, subwords)
 
 
 def _read_members(archive: zipfile.ZipFile, path, file_size: int) -> dict[str, np.ndarray]:
     infos = archive.infolist()
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
-        if info.filename in ("vectors.npy", "words.npy", "header.npy", "counts.npy"):
+        if info.filename in ("vectors.npy", "words.npy", "header.npy", "counts.npy", "ngram_vectors.npy",
+                             "ngram_buckets.npy"):
             if info.filename in members:
                 raise VectorFileError(f"{path}: member {info.filename} appears twice")
             members[info.filename] = info

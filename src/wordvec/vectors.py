@@ -118,6 +118,29 @@ class KeyedVectors:
             raise UnknownWordError(missing)
         return [self.key_to_index[w] for w in words]
 
+    def has_index_for(self, word: object) -> bool:
+        """True if `word` is in the vocabulary (has a row of its own), as gensim's method."""
+        return isinstance(word, str) and word in self.key_to_index
+
+    def _has_vector(self, word: object) -> bool:
+        """True if a vector can be given for `word` (here: it is in the vocabulary)."""
+        return self.has_index_for(word)
+
+    def _check_words(self, words: Iterable[object]) -> list:
+        """`words` as a list, naming every one without a vector in a single UnknownWordError."""
+        words = list(words)
+        missing = [w for w in words if not self._has_vector(w)]
+        if missing:
+            raise UnknownWordError(missing)
+        return words
+
+    def _stack(self, words: Sequence[str], norm: bool = False) -> np.ndarray:
+        """The vectors of `words` (each must have one), one row each."""
+        if all(w in self.key_to_index for w in words):
+            rows = [self.key_to_index[w] for w in words]
+            return (self.get_normed_vectors() if norm else self._vectors)[rows]
+        return np.stack([self.get_vector(w, norm) for w in words]).astype(np.float32)
+
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
         """The vector of `word` (a view), or its unit-length version with `norm=True`."""
         index = self.get_index(word)
@@ -126,7 +149,7 @@ class KeyedVectors:
     def __getitem__(self, words: str | Sequence[str]) -> np.ndarray:
         if isinstance(words, str):
             return self.get_vector(words)
-        return self._vectors[self._indices(words)]
+        return self._stack(self._check_words(words))
 
     # -- norms ----------------------------------------------------------------------------------
 
@@ -171,7 +194,7 @@ class KeyedVectors:
                 weights[i] = 1.0 if i < n_pos else -1.0
         if not keys:
             raise ValueError("need at least one positive or negative word or vector")
-        missing = [k for k in keys if not isinstance(k, np.ndarray) and k not in self.key_to_index]
+        missing = [k for k in keys if not isinstance(k, np.ndarray) and not self._has_vector(k)]
         if missing:
             raise UnknownWordError(missing)
         return keys, weights
@@ -191,7 +214,7 @@ class KeyedVectors:
         return _unit(mean)
 
     def _word_rows(self, keys: list) -> set[int]:
-        return {self.key_to_index[k] for k in keys if not isinstance(k, np.ndarray)}
+        return {self.key_to_index[k] for k in keys if not isinstance(k, np.ndarray) and k in self.key_to_index}
 
     def most_similar(
         self,
@@ -301,7 +324,7 @@ class KeyedVectors:
         self, a: str, b: str, c: str, topn: int = 1, method: str = "add", restrict_vocab: int | None = None
     ) -> list[tuple[str, float]]:
         """Solve a:b = c:? with 3CosAdd (b - a + c, method="add") or 3CosMul (method="mul")."""
-        self._indices([a, b, c])
+        self._check_words([a, b, c])
         if method == "add":
             return self.most_similar([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
         if method == "mul":
@@ -325,9 +348,8 @@ class KeyedVectors:
 
     def similarity(self, w1: str, w2: str) -> float:
         """Cosine similarity of two words."""
-        i, j = self._indices([w1, w2])
-        normed = self.get_normed_vectors()
-        return float(normed[i] @ normed[j])
+        u, v = self._stack(self._check_words([w1, w2]), norm=True)
+        return float(u @ v)
 
     def distance(self, w1: str, w2: str) -> float:
         """Cosine distance, 1 - similarity."""
@@ -337,8 +359,8 @@ class KeyedVectors:
         """Cosine similarity between the means of two word sets."""
         if not len(words1) or not len(words2):
             raise ValueError("n_similarity needs two non-empty word lists")
-        m1 = self._vectors[self._indices(words1)].mean(axis=0)
-        m2 = self._vectors[self._indices(words2)].mean(axis=0)
+        m1 = self._stack(self._check_words(words1)).mean(axis=0)
+        m2 = self._stack(self._check_words(words2)).mean(axis=0)
         return float(_unit(m1) @ _unit(m2))
 
     def doesnt_match(self, words: Sequence[str]) -> str:
@@ -346,7 +368,7 @@ class KeyedVectors:
         words = list(words)
         if not words:
             raise ValueError("doesnt_match needs at least one word")
-        rows = self.get_normed_vectors()[self._indices(words)]
+        rows = self._stack(self._check_words(words), norm=True)
         mean = _unit(rows.mean(axis=0))
         return words[int(np.argmin(rows @ mean))]
 
@@ -390,7 +412,221 @@ class KeyedVectors:
 
     @classmethod
     def _from_data(cls, data: formats.VectorData) -> "KeyedVectors":
+        if data.subwords is not None:  # a subword model answers for unseen words too
+            sub = data.subwords
+            return SubwordVectors(data.vectors, data.words, sub["ngram_vectors"], sub["ngram_buckets"],
+                                  minn=sub["minn"], maxn=sub["maxn"], bucket=sub["bucket"], counts=data.counts,
+                                  metadata=data.metadata, word_rows=sub.get("word_rows"))
         return cls(data.vectors, data.words, counts=data.counts, metadata=data.metadata)
+
+
+
+class SubwordVectors(KeyedVectors):
+    """The vectors of a subword (fastText) model: a vector for any word, seen in training or not.
+
+    A vocabulary word's vector is the mean of its own input row and its n-gram rows (fastText's
+    `get_word_vector`); `vectors` holds these, one per vocabulary word, so every query of
+    `KeyedVectors` works on them. A word outside the vocabulary gets the mean of its n-gram rows
+    (`wordvec.subwords` gives fastText's n-grams and hash), where a bucket that no training word
+    used counts as a zero row. A word none of whose n-grams is known has no vector: asking for it
+    raises UnknownWordError, as for a plain model. Query words may be unseen words everywhere a
+    word is accepted (`most_similar`, `similarity`, `analogy`, ...); answers are always
+    vocabulary words.
+
+    `ngram_buckets` (sorted, unique int64) names the bucket of each row of `ngram_vectors`; None
+    means all `bucket` rows are present in bucket order (a Facebook `.bin` model, whose matrix may
+    be memory-mapped: then `vectors` is composed on first use and a word's vector reads only its
+    own rows). `word_rows` are the vocabulary words' own input rows; when not given they are
+    recovered from `vectors` on demand (only writing Facebook's format needs them).
+    """
+
+    def __init__(
+        self,
+        vectors: np.ndarray | None,
+        index_to_key: Sequence[str],
+        ngram_vectors: np.ndarray,
+        ngram_buckets: np.ndarray | None,
+        *,
+        minn: int,
+        maxn: int,
+        bucket: int,
+        counts: np.ndarray | Sequence[int] | None = None,
+        metadata: dict[str, Any] | None = None,
+        word_rows: np.ndarray | None = None,
+    ) -> None:
+        from wordvec.subwords import check_spec
+
+        check_spec(minn, maxn, bucket)
+        self.minn, self.maxn, self.bucket = int(minn), int(maxn), int(bucket)
+        if not (isinstance(ngram_vectors, np.ndarray) and ngram_vectors.ndim == 2):
+            raise ValueError("ngram_vectors must be a 2-D array")
+        if ngram_buckets is None:
+            if ngram_vectors.shape[0] != self.bucket:
+                raise ValueError(f"without ngram_buckets there must be one n-gram row per bucket ({self.bucket}), "
+                                 f"got {ngram_vectors.shape[0]}")
+        else:
+            ngram_buckets = np.asarray(ngram_buckets)
+            if ngram_buckets.shape != (ngram_vectors.shape[0],) or ngram_buckets.dtype.kind not in "iu":
+                raise ValueError("ngram_buckets must hold one integer bucket per n-gram row")
+            ngram_buckets = ngram_buckets.astype(np.int64)
+            if len(ngram_buckets) and (ngram_buckets[0] < 0 or ngram_buckets[-1] >= self.bucket
+                                       or np.any(np.diff(ngram_buckets) <= 0)):
+                raise ValueError(f"ngram_buckets must be sorted, unique and in [0, {self.bucket})")
+        self.ngram_vectors = ngram_vectors if ngram_vectors.dtype == np.float32 else ngram_vectors.astype(np.float32)
+        self.ngram_buckets = ngram_buckets
+        dim = self.ngram_vectors.shape[1]
+        if word_rows is not None and (word_rows.ndim != 2 or word_rows.shape != (len(index_to_key), dim)):
+            raise ValueError(f"word_rows must have shape ({len(index_to_key)}, {dim})")
+        self._own_rows = word_rows
+        self._word_ngrams = None  # CSR of each vocabulary word's n-gram rows, built on first use
+        lazy = vectors is None
+        if lazy:
+            if word_rows is None:
+                raise ValueError("give the vocabulary's vectors or its word_rows")
+            vectors = np.zeros((len(index_to_key), dim), np.float32)  # a placeholder for the checks
+        super().__init__(vectors, index_to_key, counts=counts, metadata=metadata)
+        if lazy:
+            self._composed = None
+        elif self._composed.shape[1] != dim:
+            raise ValueError(f"vectors have {self._composed.shape[1]} dimensions, n-gram rows {dim}")
+
+    # `vectors` is composed from the rows when it is first needed (a memory-mapped model)
+    @property
+    def _vectors(self) -> np.ndarray:
+        if self._composed is None:
+            self._composed = self._compose_all()
+        return self._composed
+
+    @_vectors.setter
+    def _vectors(self, value: np.ndarray) -> None:
+        self._composed = value
+
+    @property
+    def vector_size(self) -> int:
+        return int(self.ngram_vectors.shape[1])
+
+    def __repr__(self) -> str:
+        return (f"SubwordVectors({len(self)} words, {self.vector_size} dimensions, "
+                f"{self.ngram_vectors.shape[0]} n-gram rows, n-grams {self.minn}-{self.maxn})")
+
+    # -- n-gram rows ------------------------------------------------------------------------------
+
+    def _rows_of_buckets(self, buckets: np.ndarray) -> np.ndarray:
+        """The n-gram row of each bucket, -1 where no row exists (a bucket no training word used)."""
+        if self.ngram_buckets is None:
+            return buckets
+        if len(self.ngram_buckets) == 0:
+            return np.full(len(buckets), -1, np.int64)
+        pos = np.minimum(np.searchsorted(self.ngram_buckets, buckets), len(self.ngram_buckets) - 1)
+        return np.where(self.ngram_buckets[pos] == buckets, pos, -1)
+
+    def ngram_rows(self, word: str) -> np.ndarray:
+        """Rows of `ngram_vectors` for each n-gram of `word` in fastText's order (-1: unknown)."""
+        from wordvec.subwords import ngram_buckets
+
+        return self._rows_of_buckets(ngram_buckets(word, self.minn, self.maxn, self.bucket))
+
+    def _has_vector(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        return word in self.key_to_index or bool(np.any(self.ngram_rows(word) >= 0))
+
+    def __contains__(self, word: object) -> bool:
+        """True if the model can give `word` a vector (also an unseen word with a known n-gram);
+        `has_index_for` says whether it is in the vocabulary."""
+        return self._has_vector(word)
+
+    def _unseen_vector(self, word: str) -> np.ndarray:
+        rows = self.ngram_rows(word)
+        known = rows[rows >= 0]
+        if len(known) == 0:
+            raise UnknownWordError([word])
+        total = self.ngram_vectors[np.sort(known)].astype(np.float64).sum(axis=0)
+        return (total / len(rows)).astype(np.float32)
+
+    def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
+        """The vector of any word: a vocabulary word's row of `vectors`, else the mean of its
+        n-gram rows (UnknownWordError when none of them is known)."""
+        if isinstance(word, str) and word in self.key_to_index:
+            if self._composed is None and not norm:  # a memory-mapped model: touch only this word's rows
+                return self._compose_words(np.array([self.key_to_index[word]]))[0]
+            return super().get_vector(word, norm)
+        if not isinstance(word, str):
+            raise UnknownWordError([word])
+        vec = self._unseen_vector(word)
+        return _unit(vec) if norm else vec
+
+    # -- composing the vocabulary's vectors -------------------------------------------------------
+
+    def word_ngrams(self) -> tuple[np.ndarray, np.ndarray]:
+        """CSR (offsets, rows) of each vocabulary word's n-gram rows (-1: a bucket without a row)."""
+        if self._word_ngrams is None:
+            from wordvec.subwords import ngram_lists
+
+            offsets, buckets = ngram_lists(self.index_to_key, self.minn, self.maxn, self.bucket)
+            self._word_ngrams = (offsets, self._rows_of_buckets(buckets))
+        return self._word_ngrams
+
+    def _ngram_sums(self, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For vocabulary rows `words`: the float64 sum of each word's known n-gram rows, and its
+        number of n-grams."""
+        from wordvec.subwords import ngram_sums
+
+        offsets, rows = self.word_ngrams()
+        words = np.ascontiguousarray(words, dtype=np.int64)
+        sums = np.empty((len(words), self.vector_size), np.float64)
+        ngram_sums(self.ngram_vectors, offsets, rows, words, sums)
+        return sums, (offsets[words + 1] - offsets[words]).astype(np.int64)
+
+    def _compose_words(self, words: np.ndarray) -> np.ndarray:
+        sums, counts = self._ngram_sums(words)
+        own = np.asarray(self._own_rows[words], dtype=np.float64)
+        return ((own + sums) / (1 + counts)[:, None]).astype(np.float32)
+
+    def _compose_all(self) -> np.ndarray:
+        out = np.empty((len(self.index_to_key), self.vector_size), np.float32)
+        for start in range(0, len(out), 4096):
+            words = np.arange(start, min(start + 4096, len(out)))
+            out[words] = self._compose_words(words)
+        return out
+
+    @property
+    def word_rows(self) -> np.ndarray:
+        """The vocabulary words' own input rows (recovered as vector * (1 + n) - n-gram sum when
+        the model was read from a file that keeps only the composed vectors)."""
+        if self._own_rows is None:
+            rows = np.empty_like(self._vectors)
+            for start in range(0, len(rows), 4096):
+                words = np.arange(start, min(start + 4096, len(rows)))
+                sums, counts = self._ngram_sums(words)
+                rows[words] = (self._vectors[words].astype(np.float64) * (1 + counts)[:, None] - sums).astype(np.float32)
+            self._own_rows = rows
+        return self._own_rows
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def subword_data(self) -> dict[str, Any]:
+        """What the native format stores beside the vectors (only the n-gram rows in use)."""
+        vectors, buckets = self.ngram_vectors, self.ngram_buckets
+        if buckets is None:  # a dense (Facebook) model: keep the rows its vocabulary can reach
+            _, rows = self.word_ngrams()
+            buckets = np.unique(rows[rows >= 0]).astype(np.int64)
+            vectors = np.asarray(self.ngram_vectors[buckets], dtype=np.float32)
+        return {"ngram_vectors": vectors, "ngram_buckets": buckets,
+                "minn": self.minn, "maxn": self.maxn, "bucket": self.bucket}
+
+    def save(self, path: str | os.PathLike, format: str | None = None) -> None:
+        """As `KeyedVectors.save`; the native format also keeps the n-gram rows (only the used
+        ones), and `format="fasttext"` writes Facebook's `.bin` (its `load_model` reads it)."""
+        from wordvec import __version__
+
+        if format == "fasttext":
+            from wordvec import facebook
+
+            facebook.write_model(path, self)
+            return
+        formats.save_vectors(path, self._vectors, self.index_to_key, self.counts, self.metadata,
+                             fmt=format, version=__version__, subwords=self.subword_data())
 
 
 def _unit(vec: np.ndarray) -> np.ndarray:

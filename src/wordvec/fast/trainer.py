@@ -22,6 +22,7 @@ from wordvec.fast import _rng, kernels
 from wordvec.fast.losses import make_loss
 from wordvec.fast.rows import InputRows
 from wordvec.progress import progress_bar
+from wordvec.subwords import NgramTable
 from wordvec.statecheck import int_field, is_number
 
 MAX_SENTENCE = 10_000  # word2vec's MAX_SENTENCE_LENGTH: longer sentences are split, not cut
@@ -88,14 +89,21 @@ class FastTrainer:
         self.lr0 = float(config.learning_rate)
         self.min_lr = float(min(config.min_lr, self.lr0))
 
-        # word w's input vector is the mean of its rows in this table (word2vec: row w alone)
-        self.input_rows = InputRows.words(V)
+        # word w's input vector is the mean of its rows in this table (word2vec: row w alone;
+        # fastText: its own row and its n-gram rows, only the buckets this vocabulary uses)
+        self.ngrams = None
+        if config.subwords:
+            self.ngrams = NgramTable.build(vocab.index_to_key, config.minn, config.maxn, config.bucket)
+            self.input_rows = self.ngrams.input_rows()
+        else:
+            self.input_rows = InputRows.words(V)
         n_out = self.loss.output_rows(V)
         dim = config.dim
         self._W_in = np.zeros((self.input_rows.n_rows, dim), np.float32)
         self._W_out = np.zeros((n_out, dim), np.float32)
         rng = np.random.default_rng(config.seed)
-        # gensim 4's width, uniform(-1, 1) / dim (word2vec's is half as wide): better skip-gram analogies
+        # gensim 4's width, uniform(-1, 1) / dim (word2vec's is half as wide): better skip-gram analogies;
+        # n-gram rows start at zero (those no word uses never change, so they need not exist)
         self._W_in[:V] = (rng.random((V, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
         self.rng_states = _rng.seed_states(config.seed, self.threads)
         self.epoch = 0
@@ -123,8 +131,8 @@ class FastTrainer:
 
     @property
     def W_in(self) -> np.ndarray:
-        """Input (word) vectors, one row per vocabulary word."""
-        return self._W_in[: len(self.counts)]
+        """Input rows: one per vocabulary word, then (subwords) one per used n-gram bucket."""
+        return self._W_in
 
     @property
     def W_out(self) -> np.ndarray:
@@ -177,8 +185,10 @@ class FastTrainer:
         shape: any length). Raises TrainingError when the JSON part cannot say."""
         threads = int_field(state, "threads", 1)
         out_rows = max(vocab_size - 1, 1) if config.loss == "hs" else vocab_size
+        # subwords: the used buckets follow from the words; load_state_dict checks the exact count
+        in_rows = None if config.subwords else vocab_size
         return {
-            "W_in": (np.dtype(np.float32), [(vocab_size, config.dim)]),
+            "W_in": (np.dtype(np.float32), [(in_rows, config.dim)]),
             "W_out": (np.dtype(np.float32), [(out_rows, config.dim)]),
             "rng_states": (np.dtype(np.uint64), [(threads,)]),
             "cursors": (np.dtype(np.int64), [(threads,)]),
@@ -207,6 +217,8 @@ class FastTrainer:
             if name in self.OPTIONAL_ARRAYS and name not in state:
                 continue
             arrays[name] = _checked_array(state, name, dtype, shapes)
+        if arrays["W_in"].shape != self._W_in.shape:
+            raise TrainingError(f"saved W_in has shape {arrays['W_in'].shape}, expected {self._W_in.shape}")
         for name in ("W_in", "W_out"):
             if not np.isfinite(arrays[name]).all():
                 raise TrainingError(f"saved {name} holds NaN/Inf")
@@ -498,11 +510,18 @@ class FastTrainer:
         }
 
     def keyed_vectors(self):
-        """The input vectors as a `KeyedVectors` in vocabulary order."""
-        from wordvec.vectors import KeyedVectors
+        """The input vectors as a `KeyedVectors` in vocabulary order (`SubwordVectors`, which
+        also answers for unseen words, when the model has subwords)."""
+        from wordvec.vectors import KeyedVectors, SubwordVectors
 
-        return KeyedVectors(self.input_rows.compose(self._W_in), list(self.vocab.index_to_key), counts=self.counts.copy(),
-                            metadata=self.metadata())
+        words = list(self.vocab.index_to_key)
+        vectors = self.input_rows.compose(self._W_in)
+        if self.ngrams is None:
+            return KeyedVectors(vectors, words, counts=self.counts.copy(), metadata=self.metadata())
+        V = len(words)
+        return SubwordVectors(vectors, words, self._W_in[V:].copy(), self.ngrams.buckets.copy(),
+                              minn=self.config.minn, maxn=self.config.maxn, bucket=self.config.bucket,
+                              counts=self.counts.copy(), metadata=self.metadata(), word_rows=self._W_in[:V].copy())
 
 
 def _standard_plan(ranges: np.ndarray) -> list:
