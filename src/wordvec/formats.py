@@ -39,7 +39,7 @@ import numpy as np
 from wordvec.errors import VectorFileError
 from wordvec.fileio import atomic_write
 
-FORMATS = ("text", "binary", "native")
+FORMATS = ("text", "binary", "native", "fasttext")  # fasttext: Facebook's .bin model (wordvec.facebook)
 COMPRESSIONS = ("gz", "bz2", "xz")
 NATIVE_FORMAT_NAME = "wordvec.keyedvectors"
 NATIVE_FORMAT_VERSION = 1
@@ -131,6 +131,8 @@ def output_format(path: str | os.PathLike, fmt: str | None = None) -> tuple[str,
     always from the name. Raises VectorFileError for an unknown format or a compressed native file."""
     name_fmt, compression = format_for_path(path)
     fmt = _check_format(fmt) if fmt is not None else name_fmt
+    if fmt == "fasttext" and compression is not None:
+        raise VectorFileError(f"{path}: fastText .bin models are written uncompressed (fastText reads no other)")
     if fmt == "native" and compression is not None:
         raise VectorFileError(
             f"{path}: cannot write a {compression}-compressed native file (native files are uncompressed "
@@ -207,6 +209,8 @@ def _check_words(words: Iterable[str], fmt: str) -> None:
                 f"{where}: it is {size} bytes in UTF-8; word2vec files hold words of at most "
                 f"{MAX_WORD_BYTES} bytes (use the native format)"
             )
+        if fmt == "fasttext" and "\0" in word:
+            raise VectorFileError(f"{where}: fastText models end each word with a NUL byte (use the native format)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -315,6 +319,8 @@ def sniff_format(path: str | os.PathLike) -> str | None:
         head = _read_some(source.stream, _SNIFF_BYTES, path)
     if head[:4] in _ZIP_MAGICS:
         return "native"
+    if source_is_fasttext(head):
+        return "fasttext"
     if not head:
         raise VectorFileError(f"{path}: empty file")
     newline = head.find(b"\n")
@@ -344,6 +350,12 @@ def sniff_format(path: str | os.PathLike) -> str | None:
 
 
 _TEXT_ROW_CHARS = frozenset(b"0123456789+-.eE_ \t\r\ninfatyINFATY")
+
+
+def source_is_fasttext(head: bytes) -> bool:
+    from wordvec.facebook import is_fasttext_bin
+
+    return is_fasttext_bin(head)
 
 
 def _looks_textual(data: bytes) -> bool:
@@ -384,6 +396,10 @@ def load_vectors(path: str | os.PathLike, fmt: str | None = None, limit: int | N
     fmt = resolve_format(path, fmt)
     if fmt == "native":
         return read_native(path, limit=limit)
+    if fmt == "fasttext":
+        from wordvec import facebook
+
+        return facebook.read_model(path, limit=limit)
     if fmt == "binary":
         return read_word2vec_binary(path, limit=limit)
     return read_word2vec_text(path, limit=limit)
@@ -410,6 +426,10 @@ def save_vectors(
         write_word2vec_text(path, vectors, words, compression=compression)
     elif fmt == "binary":
         write_word2vec_binary(path, vectors, words, compression=compression)
+    elif fmt == "fasttext":
+        from wordvec import facebook
+
+        facebook.write_model(path, words, counts, metadata or {}, vectors, subwords)
     else:
         write_native(path, vectors, words, counts, metadata or {}, version, subwords=subwords)
 

@@ -22,6 +22,7 @@ import numpy as np
 from wordvec._jit import njit
 
 BOW, EOW = "<", ">"
+EOS = "</s>"  # fastText's end-of-line word: it never gets n-grams
 DEFAULT_MINN, DEFAULT_MAXN, DEFAULT_BUCKET = 3, 6, 2_000_000
 MAX_BUCKET = 1 << 31  # fastText stores bucket as int32
 
@@ -49,7 +50,9 @@ def fasttext_hash(data: bytes) -> int:
 
 
 def ngrams(word: str, minn: int = DEFAULT_MINN, maxn: int = DEFAULT_MAXN) -> list[str]:
-    """The character n-grams of `<word>` that fastText takes, in its order."""
+    """The character n-grams of `<word>` that fastText takes, in its order (none for `</s>`)."""
+    if word == EOS:
+        return []
     chars = BOW + word + EOW
     out = []
     for i in range(len(chars)):
@@ -65,8 +68,7 @@ def ngrams(word: str, minn: int = DEFAULT_MINN, maxn: int = DEFAULT_MAXN) -> lis
 def ngram_buckets(word: str, minn: int = DEFAULT_MINN, maxn: int = DEFAULT_MAXN,
                   bucket: int = DEFAULT_BUCKET) -> np.ndarray:
     """The bucket (0..bucket-1) of each of `ngrams(word)`, int64, in the same order."""
-    return np.array([fasttext_hash(g.encode("utf-8")) % bucket for g in ngrams(word, minn, maxn)],
-                    dtype=np.int64)
+    return ngram_lists([word], minn, maxn, bucket)[1]
 
 
 # ---- many words at once (a compiled scan over their UTF-8 bytes) ----
@@ -111,9 +113,11 @@ def _scan(data, starts, minn, maxn, bucket, out, out_offsets, fill):
 
 def ngram_lists(words: Sequence[str], minn: int, maxn: int, bucket: int) -> tuple[np.ndarray, np.ndarray]:
     """All words' n-gram buckets as CSR: (offsets int64[len(words)+1], buckets int64[nnz]); word w's
-    buckets are buckets[offsets[w]:offsets[w+1]], in `ngrams(w)` order."""
+    buckets are buckets[offsets[w]:offsets[w+1]], in `ngrams(w)` order. Characters are found in
+    the UTF-8 bytes by fastText's rule (a byte 10xxxxxx continues a character)."""
     check_spec(minn, maxn, bucket)
-    encoded = [(BOW + w + EOW).encode("utf-8") for w in words]
+    # surrogateescape: a word read from a fastText file that is not UTF-8 keeps its own bytes
+    encoded = [b"" if w == EOS else (BOW + w + EOW).encode("utf-8", "surrogateescape") for w in words]
     starts = np.zeros(len(encoded) + 1, np.int64)
     np.cumsum([len(e) for e in encoded], out=starts[1:])
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)

@@ -375,7 +375,8 @@ class KeyedVectors:
     # -- files ----------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike, format: str | None = None) -> None:
-        """Write to `path` atomically; format 'text', 'binary' or 'native' (default: from the name).
+        """Write to `path` atomically; format 'text', 'binary', 'native' or 'fasttext' (Facebook's
+        .bin, `wordvec.facebook`; default: from the name).
 
         The name's rule is `formats.format_for_path`: `.txt`/`.vec` text, `.bin` binary, else native;
         a final `.gz`/`.bz2`/`.xz` compresses text or binary (a compressed native name is refused).
@@ -473,6 +474,8 @@ class SubwordVectors(KeyedVectors):
                                        or np.any(np.diff(ngram_buckets) <= 0)):
                 raise ValueError(f"ngram_buckets must be sorted, unique and in [0, {self.bucket})")
         self.ngram_vectors = ngram_vectors if ngram_vectors.dtype == np.float32 else ngram_vectors.astype(np.float32)
+        if ngram_buckets is not None and len(ngram_buckets) == self.bucket:
+            ngram_buckets = None  # every bucket has its row, in order: index directly
         self.ngram_buckets = ngram_buckets
         dim = self.ngram_vectors.shape[1]
         if word_rows is not None and (word_rows.ndim != 2 or word_rows.shape != (len(index_to_key), dim)):
@@ -605,29 +608,29 @@ class SubwordVectors(KeyedVectors):
 
     # -- files ------------------------------------------------------------------------------------
 
-    def subword_data(self) -> dict[str, Any]:
-        """What the native format stores beside the vectors (only the n-gram rows in use)."""
+    def subword_data(self, with_word_rows: bool = False) -> dict[str, Any]:
+        """The n-gram part a file stores beside the vectors (`formats.VectorData.subwords`);
+        `with_word_rows` adds the words' own rows (Facebook's format needs them)."""
         vectors, buckets = self.ngram_vectors, self.ngram_buckets
-        if buckets is None:  # a dense (Facebook) model: keep the rows its vocabulary can reach
-            _, rows = self.word_ngrams()
-            buckets = np.unique(rows[rows >= 0]).astype(np.int64)
-            vectors = np.asarray(self.ngram_vectors[buckets], dtype=np.float32)
-        return {"ngram_vectors": vectors, "ngram_buckets": buckets,
+        if buckets is None and not with_word_rows:
+            # a dense (Facebook) model keeps all its rows: the ones no vocabulary word reaches
+            # still shape unseen words' vectors there (fastText starts every row at random)
+            buckets = np.arange(self.bucket, dtype=np.int64)
+        part = {"ngram_vectors": vectors, "ngram_buckets": buckets,
                 "minn": self.minn, "maxn": self.maxn, "bucket": self.bucket}
+        if with_word_rows:
+            part["word_rows"] = self.word_rows
+        return part
 
     def save(self, path: str | os.PathLike, format: str | None = None) -> None:
         """As `KeyedVectors.save`; the native format also keeps the n-gram rows (only the used
         ones), and `format="fasttext"` writes Facebook's `.bin` (its `load_model` reads it)."""
         from wordvec import __version__
 
-        if format == "fasttext":
-            from wordvec import facebook
-
-            facebook.write_model(path, self)
-            return
-        formats.save_vectors(path, self._vectors, self.index_to_key, self.counts, self.metadata,
-                             fmt=format, version=__version__, subwords=self.subword_data())
-
+        fmt, _ = formats.output_format(path, format)
+        vectors = None if fmt == "fasttext" else self._vectors  # Facebook's format stores the rows instead
+        formats.save_vectors(path, vectors, self.index_to_key, self.counts, self.metadata,
+                             fmt=fmt, version=__version__, subwords=self.subword_data(fmt == "fasttext"))
 
 def _unit(vec: np.ndarray) -> np.ndarray:
     """`vec` scaled to unit length in float64, returned as float32 (zero stays zero)."""
