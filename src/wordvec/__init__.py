@@ -1,4 +1,4 @@
-"""wordvec: word vectors from text (word2vec CBOW/skip-gram, PPMI/SVD) with a gensim-like API."""
+"""wordvec: word vectors from text (word2vec CBOW/skip-gram, fastText subwords, PPMI/SVD) with a gensim-like API."""
 
 from __future__ import annotations
 
@@ -21,9 +21,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "train": "wordvec.api",
     "Word2Vec": "wordvec.api",
+    "FastText": "wordvec.api",
     "PPMI": "wordvec.api",
     "TrainConfig": "wordvec.config",
     "KeyedVectors": "wordvec.vectors",
+    "SubwordVectors": "wordvec.vectors",
+    "load_facebook_vectors": "wordvec.facebook",
     "Vocabulary": "wordvec.corpus",
     "EncodedCorpus": "wordvec.corpus",
     "load_corpus": "wordvec.corpus",

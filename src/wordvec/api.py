@@ -120,3 +120,29 @@ class PPMI(_Estimator):
     """Count-based vectors: co-occurrence counts, PPMI, truncated SVD (the book's chapter 2)."""
 
     _model = "ppmi"
+
+
+class FastText(Word2Vec):
+    """The subword (fastText) model: `FastText(min_n=3, max_n=6).fit("ptb").wv["unseenword"]`.
+
+    Word2Vec's options, plus gensim's `min_n`, `max_n` and `bucket` (or wordvec's `minn`, `maxn`);
+    `.wv` is a `SubwordVectors`, which gives vectors to words outside the vocabulary too.
+    """
+
+    def __init__(
+        self,
+        model: str = "skipgram",
+        *,
+        min_n: int | None = None,
+        max_n: int | None = None,
+        bucket: int | None = None,
+        **options,
+    ) -> None:
+        if min_n is not None:
+            options["minn"] = min_n
+        if max_n is not None:
+            options["maxn"] = max_n
+        if bucket is not None:
+            options["bucket"] = bucket
+        super().__init__(model, subwords=True, **options)
+

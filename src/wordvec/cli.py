@@ -18,6 +18,7 @@ from typing import Sequence
 
 from wordvec import __version__
 from wordvec.config import ENGINES, LOSSES, MODELS, OPTIMIZERS, TrainConfig
+from wordvec.formats import FORMATS
 from wordvec.errors import TrainingInterrupted, WordvecError
 
 EXIT_DATA = 1
@@ -76,6 +77,8 @@ def _add_train(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train vectors on a corpus (file, directory, or dataset name)")
     p.add_argument("corpus", nargs="?", help="text file (.gz/.bz2/.xz too), directory, or 'ptb', 'ptb:valid'")
     p.add_argument("--out", "-o", help="output vectors: .txt/.vec word2vec text, .bin word2vec binary, else native")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="output format instead of the one --out's name picks (fasttext: Facebook's .bin)")
     p.add_argument("--model", choices=MODELS, default="skipgram")
     p.add_argument("--engine", choices=ENGINES, default="fast")
     p.add_argument("--loss", choices=LOSSES, default="ns",
@@ -95,6 +98,13 @@ def _add_train(sub) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="reference engine")
     p.add_argument("--alpha", type=float, default=0.75, help="PPMI context-distribution smoothing (1.0: the book)")
     p.add_argument("--lowercase", action="store_true")
+    p.add_argument("--subwords", action="store_true",
+                   help="fastText's model: a word is its row plus its character n-gram rows, so unseen "
+                        "words get vectors too (fast engine)")
+    p.add_argument("--minn", type=_positive_int, default=3, help="shortest character n-gram (--subwords)")
+    p.add_argument("--maxn", type=_positive_int, default=6, help="longest character n-gram (--subwords)")
+    p.add_argument("--bucket", type=_positive_int, default=2_000_000,
+                   help="n-gram hash buckets (--subwords; only the used ones take memory)")
     p.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
                    help="invalid UTF-8 in the corpus: strict stops with the byte offset, replace reads U+FFFD")
     p.add_argument("--book", action="store_true",
@@ -118,11 +128,12 @@ def _config_from_args(args) -> TrainConfig:
         sample=0.0 if args.book else args.sample, epochs=args.epochs or (10 if args.book else 5),
         lr=args.lr, threads=args.threads, seed=args.seed,
         batch_size=args.batch_size, optimizer=args.optimizer, alpha=args.alpha, lowercase=args.lowercase,
+        subwords=args.subwords, minn=args.minn, maxn=args.maxn, bucket=args.bucket,
     )
 
 
 #: flags `--resume` accepts (what a run can change midway); every other flag is refused
-RESUME_FLAGS = ("resume", "epochs", "threads", "out", "history", "quiet")
+RESUME_FLAGS = ("resume", "epochs", "threads", "out", "format", "history", "quiet")
 
 
 def cmd_train(args) -> int:
@@ -141,7 +152,7 @@ def cmd_train(args) -> int:
         raise UsageError(f"wordvec train: {exc}") from None
     if args.checkpoint and config.model == "ppmi":
         raise UsageError("wordvec train: --checkpoint works with cbow and skipgram (PPMI runs in one step)")
-    _check_outputs(args.out, args.history, corpus=args.corpus, checkpoint_dir=args.checkpoint)
+    _check_outputs(args.out, args.history, corpus=args.corpus, checkpoint_dir=args.checkpoint, fmt=args.format)
     if args.checkpoint:
         checkpoint.check_directory(args.checkpoint)
     exclude = [p for p in (args.out, args.history, args.checkpoint) if p]
@@ -149,7 +160,7 @@ def cmd_train(args) -> int:
     start = time.perf_counter()
     corpus = api.load_training_corpus(args.corpus, config, book=args.book, errors=errors, exclude=exclude)
     read_s = time.perf_counter() - start
-    formats.check_savable(corpus.vocab.index_to_key, args.out)
+    formats.check_savable(corpus.vocab.index_to_key, args.format or args.out)
     check_memory(config, len(corpus.vocab))
     if args.checkpoint:
         source = str(Path(args.corpus).resolve()) if Path(args.corpus).exists() else args.corpus
@@ -161,7 +172,7 @@ def cmd_train(args) -> int:
     else:
         kv = api.engine_module(config).train(corpus, config, progress=not args.quiet)
     kv.metadata.setdefault("corpus", str(args.corpus))
-    _save_results(kv, args.out, args.history, args.checkpoint)
+    _save_results(kv, args.out, args.history, args.checkpoint, args.format)
     total_s = time.perf_counter() - start
     words = len(corpus)
     label = config.model if config.model == "ppmi" else f"{config.model} ({config.engine} engine, {config.loss})"
@@ -172,11 +183,11 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _save_results(kv, out: str, history: str | None, checkpoint_dir: str | None) -> None:
+def _save_results(kv, out: str, history: str | None, checkpoint_dir: str | None, fmt: str | None = None) -> None:
     """Save the vectors (and history); a signal while saving leaves no partial file, and, when a
     checkpoint holds the finished run, says how to get the vectors again."""
     try:
-        kv.save(out)
+        kv.save(out, format=fmt)
         if history:
             _write_history(kv, history)
     except Terminated as exc:
@@ -198,7 +209,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _check_outputs(out: str | None, history: str | None, *, corpus: str | None = None,
-                   checkpoint_dir: str | None = None) -> None:
+                   checkpoint_dir: str | None = None, fmt: str | None = None) -> None:
     """Refuse, before any reading, outputs that cannot be written or would destroy an input."""
     from wordvec import formats
     from wordvec.checkpoint import CHECKPOINT_FILE, HISTORY_FILE, LOCK_FILE
@@ -207,7 +218,7 @@ def _check_outputs(out: str | None, history: str | None, *, corpus: str | None =
 
     if out is not None:
         try:
-            formats.output_format(out)
+            formats.output_format(out, fmt)
         except VectorFileError as exc:
             raise UsageError(f"--out: {exc}") from None
     if out and history and _same_file(out, history):
@@ -234,7 +245,7 @@ def _resume(args) -> int:
         allowed = ", ".join("--" + flag for flag in RESUME_FLAGS[1:])
         raise UsageError(f"wordvec train --resume: {names} cannot change when resuming (the checkpoint fixes "
                          f"them); only {allowed} can")
-    _check_outputs(args.out, args.history, checkpoint_dir=args.resume)
+    _check_outputs(args.out, args.history, checkpoint_dir=args.resume, fmt=args.format)
     chosen: dict = {}
 
     def check(meta: dict, vocab) -> None:  # after validating the checkpoint, before reading the corpus
@@ -243,7 +254,7 @@ def _resume(args) -> int:
             raise UsageError("wordvec train --resume: the checkpoint records no output; give --out PATH")
         if not args.out:
             _check_outputs(out, args.history, checkpoint_dir=args.resume)
-        formats.check_savable(vocab.index_to_key, out)
+        formats.check_savable(vocab.index_to_key, args.format or out)
         from wordvec.config import TrainConfig
 
         check_memory(TrainConfig.from_dict(meta["config"]), len(vocab))
@@ -258,7 +269,7 @@ def _resume(args) -> int:
             raise
         raise UsageError(f"wordvec train --resume: {exc}") from None
     kv.metadata.setdefault("corpus", str(meta.get("source")))
-    _save_results(kv, chosen["out"], args.history, args.resume)
+    _save_results(kv, chosen["out"], args.history, args.resume, args.format)
     print(f"resumed and finished the run in {args.resume} in {time.perf_counter() - start:.1f} s -> {chosen['out']}")
     return 0
 
@@ -371,6 +382,9 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--pairs", nargs="+", default=[], help="word-pair files (word1 word2 score)")
     p.add_argument("--restrict-vocab", type=_positive_int, default=300000)
     p.add_argument("--case-sensitive", action="store_true")
+    p.add_argument("--unseen", action="store_true",
+                   help="subword models: also score word pairs with words outside the vocabulary "
+                        "(their vectors from n-grams, as fastText reports the Rare Words set)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -393,7 +407,7 @@ def cmd_evaluate(args) -> int:
     if args.pairs:
         result["pairs"] = {
             Path(path).name: evaluate.evaluate_word_pairs(
-                kv, path, restrict_vocab=args.restrict_vocab, case_insensitive=case_insensitive
+                kv, path, restrict_vocab=args.restrict_vocab, case_insensitive=case_insensitive, unseen=args.unseen
             ).to_dict()
             for path in args.pairs
         }
@@ -412,19 +426,21 @@ def cmd_evaluate(args) -> int:
 
 
 def _add_convert(sub) -> None:
-    p = sub.add_parser("convert", help="convert between vector formats (by extension)")
+    p = sub.add_parser("convert", help="convert between vector formats (by extension, or --format)")
     p.add_argument("input")
     p.add_argument("output")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="output format instead of the one the name picks (fasttext: Facebook's .bin)")
     p.set_defaults(func=cmd_convert)
 
 
 def cmd_convert(args) -> int:
     from wordvec import formats
 
-    _check_outputs(args.output, None, corpus=args.input)
+    _check_outputs(args.output, None, corpus=args.input, fmt=args.format)
     kv = _load(args.input)
-    formats.check_savable(kv.index_to_key, args.output)
-    kv.save(args.output)
+    formats.check_savable(kv.index_to_key, args.format or args.output)
+    kv.save(args.output, format=args.format)
     print(f"wrote {len(kv):,} vectors of dim {kv.vector_size} -> {args.output}")
     return 0
 
@@ -449,6 +465,9 @@ def cmd_info(args) -> int:
         "norm_mean": float(norms.mean()),
         "metadata": kv.metadata or {},
     }
+    if hasattr(kv, "ngram_vectors"):
+        info["subwords"] = {"minn": kv.minn, "maxn": kv.maxn, "bucket": kv.bucket,
+                            "ngram_rows": int(kv.ngram_vectors.shape[0])}
     if args.json:
         print(json.dumps(info))
         return 0
@@ -458,6 +477,10 @@ def cmd_info(args) -> int:
     if isinstance(config, dict) and config:
         keys = ("model", "engine", "loss", "dim", "window", "negative", "min_count", "sample", "epochs")
         print("trained with: " + ", ".join(f"{k}={config[k]}" for k in keys if k in config))
+    if "subwords" in info:
+        sub = info["subwords"]
+        print(f"subwords: n-grams {sub['minn']}-{sub['maxn']}, {sub['bucket']:,} buckets, "
+              f"{sub['ngram_rows']:,} n-gram rows (vectors for unseen words too)")
     for key in ("wordvec_version", "corpus"):
         if isinstance(info["metadata"], dict) and key in info["metadata"]:
             print(f"{key}: {info['metadata'][key]}")

@@ -238,10 +238,14 @@ def evaluate_word_pairs(
     restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     delimiter: str = "\t",
+    unseen: bool = False,
 ) -> PairsResult:
     """Spearman and Pearson correlation between cosine similarity and human scores.
 
-    With fewer than two usable pairs (or constant scores) the correlations are NaN.
+    With fewer than two usable pairs (or constant scores) the correlations are NaN. `unseen=True`
+    (subword models) also scores pairs with a word outside the vocabulary, by the vector its
+    n-grams give (the word as the file spells it); such a word without any known n-gram is still
+    skipped. Plain models have no such vectors, so the option changes nothing for them.
     """
     pairs = read_word_pairs(path, delimiter)
     ok, _ = _ok_vocab(kv, restrict_vocab, case_insensitive)
@@ -249,13 +253,21 @@ def evaluate_word_pairs(
     gold: list[float] = []
     model: list[np.float32] = []
     skipped = 0
+
+    def vector(word: str):
+        if fold(word) in ok:
+            return kv.vectors[ok[fold(word)]]
+        if unseen and kv._has_vector(word):
+            return kv.get_vector(word)
+        return None
+
     for _, w1, w2, score in pairs:
-        w1, w2 = fold(w1), fold(w2)
-        if w1 not in ok or w2 not in ok:
+        a, b = vector(w1), vector(w2)
+        if a is None or b is None:
             skipped += 1
             continue
-        v1 = _gensim_unit(kv.vectors[ok[w1]])
-        v2 = _gensim_unit(kv.vectors[ok[w2]])
+        v1 = _gensim_unit(a)
+        v2 = _gensim_unit(b)
         gold.append(score)
         model.append(np.dot(v1, v2))
     if len(gold) < 2 or len(set(gold)) < 2 or len(set(model)) < 2:
