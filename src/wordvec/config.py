@@ -13,7 +13,7 @@ ENGINES = ("fast", "reference")
 #: table is refused when the config is made, before any work
 ENGINE_LOSSES = {"fast": ("ns", "hs", "softmax"), "reference": ("ns",)}
 #: the engines that train the subword (fastText) model
-SUBWORD_ENGINES = ("fast",)
+SUBWORD_ENGINES = ("fast", "reference")
 LOSSES = tuple(dict.fromkeys(loss for losses in ENGINE_LOSSES.values() for loss in losses))
 MAX_SEED = 2**63 - 1
 OPTIMIZERS = ("adam", "dense_adam", "sgd", "momentum", "adagrad")  # adam: lazy (sparse rows), dense_adam: the book's

@@ -81,5 +81,10 @@ class InputRows:
         """Each word's input vector: the mean of its rows of W (a new float32 array, V x dim)."""
         if self.is_identity:
             return np.array(W[: self.vocab_size], dtype=np.float32)
-        sums = np.add.reduceat(W[self.rows].astype(np.float64), self.offsets[:-1], axis=0)
-        return (sums / np.diff(self.offsets)[:, None]).astype(np.float32)
+        out = np.empty((self.vocab_size, W.shape[1]), np.float32)
+        for start in range(0, self.vocab_size, 4096):  # blocks: memory bounded by the block, not the table
+            stop = min(start + 4096, self.vocab_size)
+            a, b = self.offsets[start], self.offsets[stop]
+            sums = np.add.reduceat(W[self.rows[a:b]].astype(np.float64), self.offsets[start:stop] - a, axis=0)
+            out[start:stop] = sums / np.diff(self.offsets[start:stop + 1])[:, None]
+        return out

@@ -515,11 +515,12 @@ class FastTrainer:
         from wordvec.vectors import KeyedVectors, SubwordVectors
 
         words = list(self.vocab.index_to_key)
-        vectors = self.input_rows.compose(self._W_in)
         if self.ngrams is None:
-            return KeyedVectors(vectors, words, counts=self.counts.copy(), metadata=self.metadata())
+            return KeyedVectors(self.input_rows.compose(self._W_in), words, counts=self.counts.copy(),
+                                metadata=self.metadata())
         V = len(words)
-        return SubwordVectors(vectors, words, self._W_in[V:].copy(), self.ngrams.buckets.copy(),
+        # the vocabulary's vectors (means of rows) are composed by SubwordVectors, block by block
+        return SubwordVectors(None, words, self._W_in[V:].copy(), self.ngrams.buckets.copy(),
                               minn=self.config.minn, maxn=self.config.maxn, bucket=self.config.bucket,
                               counts=self.counts.copy(), metadata=self.metadata(), word_rows=self._W_in[:V].copy())
 

@@ -20,6 +20,7 @@ from wordvec.models.word2vec import CBOW, SkipGram
 from wordvec.nn.optim import OPTIMIZERS, make_optimizer
 from wordvec.nn.trainer import Trainer, rng_state, set_rng_state
 from wordvec.statecheck import int_field, is_number
+from wordvec.subwords import NgramTable
 
 #: batches per entry of the loss history (the book plots every 20 batches)
 EVAL_INTERVAL = 20
@@ -48,8 +49,12 @@ class ReferenceTrainer:
         self.counts = np.asarray(self.vocab.counts, dtype=np.int64)
         self.contexts, self.target = contexts_in_sentences(corpus.ids, corpus.offsets, config.window)
         model_cls = CBOW if config.model == "cbow" else SkipGram
+        # the subword model: each word's input rows are its own and its n-grams' (used buckets only)
+        self.ngrams = NgramTable.build(self.vocab.index_to_key, config.minn, config.maxn, config.bucket) \
+            if config.subwords else None
         self.model = model_cls(
-            len(self.vocab), config.dim, config.window, self.counts, sample_size=config.negative, seed=config.seed
+            len(self.vocab), config.dim, config.window, self.counts, sample_size=config.negative, seed=config.seed,
+            input_rows=self.ngrams,
         )
         self.optimizer = make_optimizer(config.optimizer, config.learning_rate)
         self.trainer = Trainer(self.model, self.optimizer, seed=config.seed, progress=progress)
@@ -114,6 +119,7 @@ class ReferenceTrainer:
             "engine": self.engine,
             "model": self.config.model,
             "n_pairs": self.n_pairs,
+            "n_in_rows": int(self.W_in.shape[0]),
             "epoch": int(self.epoch),
             "words_done": int(self.words_done),
             "optimizer": {k: v for k, v in optimizer.items() if not isinstance(v, np.ndarray)},
@@ -129,15 +135,17 @@ class ReferenceTrainer:
         part alone (so a checkpoint's arrays are checked before they are read). The optimizer's
         arrays are all present or (before its first step) all absent."""
         n_pairs = int_field(state, "n_pairs", 1)
-        shape = (vocab_size, config.dim)
-        spec = {"W_in": (np.dtype(np.float32), [shape]), "W_out": (np.dtype(np.float32), [shape]),
+        # W_in: one row per word, plus the n-gram rows of a subword model (their count is saved)
+        n_in = int_field(state, "n_in_rows", 1) if config.subwords else vocab_size
+        shapes = [(n_in, config.dim), (vocab_size, config.dim)]
+        spec = {"W_in": (np.dtype(np.float32), [shapes[0]]), "W_out": (np.dtype(np.float32), [shapes[1]]),
                 "trainer.order": (np.dtype(np.int64), [(0,), (n_pairs,)])}
         for name in _optimizer_arrays(config.optimizer):
             for i in range(2):
                 if name == "last":
-                    spec[f"optimizer.{name}.{i}"] = (np.dtype(np.int64), [(vocab_size,)])
+                    spec[f"optimizer.{name}.{i}"] = (np.dtype(np.int64), [(shapes[i][0],)])
                 else:
-                    spec[f"optimizer.{name}.{i}"] = (np.dtype(np.float32), [shape])
+                    spec[f"optimizer.{name}.{i}"] = (np.dtype(np.float32), [shapes[i]])
         return spec
 
     #: arrays of a saved state that may be missing: the optimizer's (before its first step)
@@ -270,9 +278,16 @@ class ReferenceTrainer:
 
     def keyed_vectors(self):
         """The input vectors as KeyedVectors (call after `run` finished: mid-epoch, LazyAdam's
-        pending drift of rows not seen lately is not applied yet)."""
-        from wordvec.vectors import KeyedVectors
+        pending drift of rows not seen lately is not applied yet); `SubwordVectors` for the
+        subword model."""
+        from wordvec.vectors import KeyedVectors, SubwordVectors
 
+        if self.ngrams is not None:
+            V, W = len(self.vocab), np.asarray(self.W_in, dtype=np.float32)
+            c = self.config
+            return SubwordVectors(None, list(self.vocab.index_to_key), W[V:].copy(), self.ngrams.buckets.copy(),
+                                  minn=c.minn, maxn=c.maxn, bucket=c.bucket, counts=self.counts.copy(),
+                                  metadata=self.metadata(), word_rows=W[:V].copy())
         return KeyedVectors(np.ascontiguousarray(self.model.word_vecs, dtype=np.float32).copy(),
                             list(self.vocab.index_to_key), counts=self.counts.copy(), metadata=self.metadata())
 

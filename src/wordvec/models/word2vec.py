@@ -1,5 +1,9 @@
 """Chapter 4: CBOW and skip-gram with an Embedding input layer and negative sampling.
 
+`input_rows` (an `InputRows`-like table: `offsets`, `rows`, `n_rows`) gives the subword model:
+W_in gets the extra rows (zero at the start) and the input layer is a RaggedEmbeddingMean, so a
+word's vector is the mean of its own row and its n-gram rows (fastText's model).
+
 `batched=True` (default) runs the window's Embedding layers and their mean as one EmbeddingMean,
 and the 1 + k EmbeddingDot layers as one EmbeddingDot on a 2-D id array; `batched=False` builds
 the book's list of layers (same loss and gradients, one NumPy call per layer). Both share one
@@ -12,13 +16,19 @@ from __future__ import annotations
 import numpy as np
 
 from wordvec.models.negative_sampling import NegativeSamplingLoss, UnigramSampler
-from wordvec.nn.layers import Embedding, EmbeddingMean
+from wordvec.nn.layers import Embedding, EmbeddingMean, RaggedEmbeddingMean
 from wordvec.nn.sparse import merge_grads
 
 
-def _init_tables(vocab_size: int, hidden_size: int, rng: np.random.Generator, dtype) -> tuple[np.ndarray, np.ndarray]:
+def _init_tables(vocab_size: int, hidden_size: int, rng: np.random.Generator, dtype,
+                 input_rows=None) -> tuple[np.ndarray, np.ndarray]:
+    """W_in (one row per word, then any extra input rows, e.g. n-grams, starting at zero) and W_out."""
     W_in = (0.01 * rng.standard_normal((vocab_size, hidden_size))).astype(dtype)
     W_out = (0.01 * rng.standard_normal((vocab_size, hidden_size))).astype(dtype)
+    if input_rows is not None:
+        if input_rows.n_rows < vocab_size or len(input_rows.offsets) != vocab_size + 1:
+            raise ValueError(f"input_rows must describe {vocab_size} words over at least as many rows")
+        W_in = np.concatenate([W_in, np.zeros((input_rows.n_rows - vocab_size, hidden_size), dtype)])
     return W_in, W_out
 
 
@@ -43,12 +53,18 @@ class CBOW:
         sparse: bool = True,
         batched: bool = True,
         dtype=np.float32,
+        input_rows=None,
     ) -> None:
         rng = np.random.default_rng(seed)
-        W_in, W_out = _init_tables(vocab_size, hidden_size, rng, dtype)
+        W_in, W_out = _init_tables(vocab_size, hidden_size, rng, dtype, input_rows)
         self.batched = batched
-        if batched:  # one layer for the whole window, averaging included
-            self.in_layers: list = [EmbeddingMean(W_in, sparse=sparse)]
+        if input_rows is not None:  # the subword model: the mean of all the window's words' rows
+            if not batched:
+                raise ValueError("input_rows (subwords) needs batched=True: the book's per-position layers "
+                                 "would weigh every word alike, not every row")
+            self.in_layers: list = [RaggedEmbeddingMean(W_in, input_rows.offsets, input_rows.rows, sparse=sparse)]
+        elif batched:  # one layer for the whole window, averaging included
+            self.in_layers = [EmbeddingMean(W_in, sparse=sparse)]
         else:  # the book's: one Embedding per context position
             self.in_layers = [Embedding(W_in, sparse=sparse) for _ in range(2 * window_size)]
         self.ns_loss = NegativeSamplingLoss(
@@ -56,7 +72,7 @@ class CBOW:
         )
         self.sampler: UnigramSampler = self.ns_loss.sampler
         self.params = [W_in, W_out]
-        self.word_vecs = W_in
+        self.word_vecs = W_in if input_rows is None else W_in[:vocab_size]  # the words' own rows
         self._n_context = 2 * window_size
 
     @property
@@ -100,18 +116,21 @@ class SkipGram:
         sparse: bool = True,
         batched: bool = True,
         dtype=np.float32,
+        input_rows=None,
     ) -> None:
         rng = np.random.default_rng(seed)
-        W_in, W_out = _init_tables(vocab_size, hidden_size, rng, dtype)
+        W_in, W_out = _init_tables(vocab_size, hidden_size, rng, dtype, input_rows)
         self.batched = batched
-        self.in_layer = Embedding(W_in, sparse=sparse)
+        # the subword model: the centre word's vector is the mean of its own and its n-gram rows
+        self.in_layer = Embedding(W_in, sparse=sparse) if input_rows is None else \
+            RaggedEmbeddingMean(W_in, input_rows.offsets, input_rows.rows, sparse=sparse)
         self.sampler = UnigramSampler(counts, power, sample_size, rng)
         self.loss_layers = [
             NegativeSamplingLoss(W_out, counts, power, sample_size, sampler=self.sampler, sparse=sparse, batched=batched)
             for _ in range(1 if batched else 2 * window_size)
         ]
         self.params = [W_in, W_out]
-        self.word_vecs = W_in
+        self.word_vecs = W_in if input_rows is None else W_in[:vocab_size]  # the words' own rows
 
     @property
     def grads(self) -> list:

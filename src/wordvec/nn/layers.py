@@ -157,6 +157,69 @@ class EmbeddingMean:
         return None
 
 
+
+class RaggedEmbeddingMean:
+    """The subword model's input layer: each item's hidden vector is the mean of a variable number
+    of rows of W (fastText's `computeHidden`).
+
+    Word w owns the rows `rows[offsets[w]:offsets[w + 1]]` of W (its own row and its n-gram rows;
+    `wordvec.subwords.NgramTable`). `forward(idx)` takes word ids of shape (N,) (skip-gram: one
+    word per item) or (N, C) (CBOW: the window's words, all their rows pooled into one mean).
+    `backward` gives each pooled row `dout / (number of rows pooled)`, the true gradient of the
+    mean (the fast engine's SGD passes the undivided gradient to each row instead, as fastText
+    does; the cross-check tests scale for it). With one row per word (`rows = offsets[:-1] =
+    arange(V)`) it is `Embedding` for (N,) ids and `EmbeddingMean` for (N, C).
+    """
+
+    def __init__(self, W: np.ndarray, offsets: np.ndarray, rows: np.ndarray, sparse: bool = True) -> None:
+        offsets = np.asarray(offsets, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
+        if offsets.ndim != 1 or len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != len(rows) \
+                or np.any(np.diff(offsets) < 1):
+            raise ValueError("offsets must rise from 0 to len(rows), each word owning at least one row")
+        if len(rows) and (rows.min() < 0 or rows.max() >= W.shape[0]):
+            raise ValueError(f"rows must lie in [0, {W.shape[0]})")
+        self.params = [W]
+        self.sparse = sparse
+        self.offsets, self.rows = offsets, rows
+        self.grads: list = [SparseGrad.empty(W.shape, W.dtype) if sparse else np.zeros_like(W)]
+        self.cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _gather(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(item of each pooled row, the row, rows pooled per item) for word ids `idx`."""
+        idx = np.asarray(idx)
+        n = idx.shape[0]
+        words = idx.reshape(n, -1)
+        flat = words.reshape(-1)
+        if len(flat) and (flat.min() < 0 or flat.max() >= len(self.offsets) - 1):
+            raise ValueError(f"word ids must lie in [0, {len(self.offsets) - 1})")
+        sizes = self.offsets[flat + 1] - self.offsets[flat]
+        first = np.repeat(self.offsets[flat] - (np.cumsum(sizes) - sizes), sizes)
+        pooled = self.rows[first + np.arange(int(sizes.sum()))]
+        item = np.repeat(np.repeat(np.arange(n), words.shape[1]), sizes)
+        return item, pooled, np.bincount(item, minlength=n)
+
+    def forward(self, idx: np.ndarray) -> np.ndarray:
+        W = self.params[0]
+        item, pooled, per_item = self._gather(idx)
+        h = np.zeros((len(per_item), W.shape[1]), dtype=W.dtype)
+        np.add.at(h, item, W[pooled])
+        h /= per_item[:, None].astype(W.dtype)
+        self.cache = (item, pooled, per_item)
+        return h
+
+    def backward(self, dout: np.ndarray) -> None:
+        W = self.params[0]
+        item, pooled, per_item = self.cache
+        values = (np.asarray(dout, dtype=W.dtype) / per_item[:, None].astype(W.dtype))[item]
+        if self.sparse:
+            self.grads[0] = SparseGrad(pooled, values, W.shape)
+        else:
+            dW = self.grads[0]
+            dW[...] = 0
+            scatter_add(dW, pooled, values)
+        return None
+
 class EmbeddingDot:
     """Score of each hidden row against selected rows of W: out[n, ...] = W[idx[n, ...]] . h[n].
 
