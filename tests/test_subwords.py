@@ -185,3 +185,81 @@ def test_fasttext_estimator_takes_gensims_names():
     assert (model.config.minn, model.config.maxn, model.config.bucket, model.config.dim) == (2, 4, 1000, 8)
     model.fit(sentences)
     assert isinstance(model.wv, SubwordVectors) and model.wv["walks"].shape == (8,)
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_subword_run_stopped_and_resumed_equals_one_run(tmp_path, engine):
+    """A checkpoint holds the n-gram rows too: stop after the first save, resume, same vectors."""
+    from wordvec import checkpoint
+
+    rng = np.random.default_rng(4)
+    stems = ["walk", "talk", "jump", "play", "look"]
+    sentences = [[s + rng.choice(["", "s", "ed", "ing"]) for s in rng.choice(stems, 12)] for _ in range(3000)]
+    text = tmp_path / "corpus.txt"
+    text.write_text("\n".join(" ".join(words) for words in sentences) + "\n")
+    corpus = wordvec.load_corpus(text, min_count=1)
+    config = wordvec.TrainConfig(model="skipgram", engine=engine, subwords=True, minn=3, maxn=5, bucket=10_000,
+                                 dim=8, epochs=2, threads=1, min_count=1, seed=5, window=2)
+    straight = checkpoint.train_with_checkpoints(corpus, config, tmp_path / "full", progress=False)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_save(path):
+        raise Stop
+
+    with pytest.raises(Stop):
+        checkpoint.train_with_checkpoints(corpus, config, tmp_path / "run", every=20_000, progress=False,
+                                          info={"source": str(text), "book": False},
+                                          on_save=stop_after_first_save)
+    _, meta = checkpoint.load_checkpoint(tmp_path / "run")
+    assert 0 < meta["state"]["words_done"]
+    resumed, _ = checkpoint.resume(tmp_path / "run", progress=False)
+    assert isinstance(resumed, SubwordVectors)
+    np.testing.assert_array_equal(resumed.ngram_vectors, straight.ngram_vectors)
+    np.testing.assert_array_equal(resumed.vectors, straight.vectors)
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "wordvec", *args], capture_output=True, text=True)
+
+
+def test_cli_trains_and_queries_a_subword_model(tmp_path, wordsim_file):
+    text = tmp_path / "corpus.txt"
+    rng = np.random.default_rng(6)
+    stems = ["walk", "talk", "jump", "play", "look", "money", "stock"]
+    text.write_text("\n".join(" ".join(s + rng.choice(["", "s", "ed", "ing"]) for s in rng.choice(stems, 10))
+                              for _ in range(500)) + "\n")
+    out = tmp_path / "m.npz"
+    trained = _cli("train", str(text), "--subwords", "--minn", "3", "--maxn", "5", "--bucket", "20000", "--dim", "8",
+                   "--min-count", "1", "--epochs", "1", "--threads", "1", "-q", "--out", str(out))
+    assert trained.returncode == 0, trained.stderr
+    similar = _cli("similar", str(out), "walkings", "-n", "3")
+    assert similar.returncode == 0 and len(similar.stdout.splitlines()) == 3, similar.stderr
+    info = _cli("info", str(out))
+    assert "subwords: n-grams 3-5" in info.stdout
+    seen = _cli("evaluate", str(out), "--pairs", str(wordsim_file), "--json")
+    unseen = _cli("evaluate", str(out), "--pairs", str(wordsim_file), "--unseen", "--json")
+    import json
+
+    pairs = lambda r: json.loads(r.stdout)["pairs"][wordsim_file.name]["pairs"]
+    assert pairs(unseen) > pairs(seen)
+    fb = tmp_path / "m.bin"
+    written = _cli("train", str(text), "--subwords", "--minn", "3", "--maxn", "5", "--bucket", "20000", "--dim", "8",
+                   "--min-count", "1", "--epochs", "1", "--threads", "1", "-q", "--out", str(fb), "--format", "fasttext")
+    assert written.returncode == 0, written.stderr
+    assert wordvec.formats.sniff_format(fb) == "fasttext"
+    assert isinstance(KeyedVectors.load(fb), SubwordVectors)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--subwords", "--minn", "5", "--maxn", "3"], "maxn"),
+    (["--subwords", "--model", "ppmi"], "ppmi"),
+    (["--subwords", "--bucket", "0"], "bucket"),
+])
+def test_cli_refuses_bad_subword_settings_before_reading(tmp_path, args, needle):
+    result = _cli("train", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "m.npz"), *args)
+    assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr
