@@ -66,8 +66,12 @@ def run_one(tool: str, seed: int, args, folder: Path) -> dict:
     if status != 0:
         raise SystemExit(f"{tool} run failed (status {status})")
     size = sum(p.stat().st_size for p in folder.iterdir())
+    # quality in a process of its own: this one must stay small, since a child's peak RSS counts
+    # the parent's at the fork (Linux keeps the high-water mark across exec)
+    scores = subprocess.run([sys.executable, __file__, "--quality", tool, str(folder)], check=True,
+                            capture_output=True, text=True).stdout
     return {"tool": tool, "seed": seed, "seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "model_mb": size / 1e6, **quality(tool, folder)}
+            "model_mb": size / 1e6, **json.loads(scores.strip().splitlines()[-1])}
 
 
 def vocabulary_vectors(tool: str, folder: Path):
@@ -103,7 +107,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tools", nargs="+", default=list(TRAIN), choices=list(TRAIN))
     parser.add_argument("--out", help="write the runs and the summary here as JSON")
+    parser.add_argument("--quality", nargs=2, metavar=("TOOL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quality:
+        print(json.dumps(quality(args.quality[0], Path(args.quality[1]))))
+        return
     runs = []
     for seed in range(1, args.seeds + 1):
         order = args.tools if seed % 2 else list(reversed(args.tools))  # alternate who goes first
