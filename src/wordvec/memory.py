@@ -22,7 +22,7 @@ def estimate_bytes(config: TrainConfig, vocab_size: int) -> int:
     """Bytes a run of `config` over a vocabulary of `vocab_size` words holds at its peak.
 
     fast: input and output float32 matrices plus the returned vectors (and their unit-norm copy
-    for queries); reference: the same matrices with gradients and Adam's two moments; PPMI: the
+    for queries), and a subword model's n-gram rows; reference: the same matrices with gradients and Adam's two moments; PPMI: the
     float64 SVD factors and work blocks (a dense V x V matrix when dim reaches the vocabulary).
     The counts themselves grow with the corpus, already read when this is called.
     """
@@ -31,9 +31,12 @@ def estimate_bytes(config: TrainConfig, vocab_size: int) -> int:
         if d >= V:
             return 3 * V * V * 8
         return 6 * V * (d + 10) * 8
+    # subwords: the n-gram rows in use, at most `bucket`, about 6 new ones per word and n-gram length
+    # (PTB: 68,320 for 10,000 words with n-grams 3-6; this says 240,000), held twice at the end
+    ngram_rows = min(config.bucket, 6 * V * (config.maxn - config.minn + 1)) if config.subwords else 0
     if config.engine == "reference":
-        return 10 * V * d * 4
-    return 4 * V * d * 4
+        return 10 * (V + ngram_rows) * d * 4
+    return (4 * V + 2 * ngram_rows) * d * 4
 
 
 def _read_int(path: str) -> int | None:
