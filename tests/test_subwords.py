@@ -263,3 +263,19 @@ def test_cli_trains_and_queries_a_subword_model(tmp_path, wordsim_file):
 def test_cli_refuses_bad_subword_settings_before_reading(tmp_path, args, needle):
     result = _cli("train", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "m.npz"), *args)
     assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_every_model_and_loss_trains_subwords(model, loss):
+    rng = np.random.default_rng(7)
+    stems = ["walk", "talk", "jump", "play"]
+    # each sentence holds the forms of one stem: "walks" shares contexts and n-grams with "walked"
+    sentences = [[stem + suffix for suffix in rng.choice(["", "s", "ed", "ing"], 10)]
+                 for stem in rng.choice(stems, 300)]
+    kv = wordvec.train(sentences, model=model, loss=loss, subwords=True, minn=3, maxn=5, bucket=5000, dim=8,
+                       epochs=3, threads=1, min_count=1, sample=0.0, seed=1)
+    assert isinstance(kv, SubwordVectors) and np.isfinite(kv.vectors).all()
+    assert np.abs(kv.ngram_vectors).sum() > 0  # the n-gram rows were trained
+    # a word's family is nearer than another stem's: "walks" to "walked" rather than to "jumps"
+    assert kv.similarity("walks", "walked") > kv.similarity("walks", "jumps")
