@@ -179,7 +179,6 @@ def _entry(word=b"a"):
     (_header() + _entry() + b"\0" + struct.pack("<qq", 11, 5), "larger than the file"),
     (_header() + _entry() + b"\0" + struct.pack("<qq", 10**12, 5), "larger than the file"),
     (_header() + _entry() + b"\0" + struct.pack("<qq", 2, 5) + bytes(40), "expected 11 x 5"),
-    (_header(minn=7, maxn=6) + _entry() + b"\0" + struct.pack("<qq", 11, 5) + bytes(220), "maxn"),
 ])
 def test_hostile_files_give_one_clear_error(tmp_path, data, message):
     path = tmp_path / "bad.bin"
@@ -199,3 +198,76 @@ def test_cli_reads_and_writes_the_fasttext_format(tmp_path, ft_trained):
     _assert_same_vectors(KeyedVectors.load(out), ft, list(ft.words) + ["walkers"])
     refused = run("convert", str(path), str(tmp_path / "x.bin.gz"), "--format", "fasttext")
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+
+
+def _matrix_file(tmp_path, rows_data, **header):
+    """A small .bin: header fields as given, words a, b, the input matrix `rows_data` (dim 2)."""
+    head = _header(dim=2, size=2, nwords=2, **header)
+    body = _entry(b"a") + _entry(b"b") + b"\0" + struct.pack("<qq", len(rows_data), 2)
+    body += np.asarray(rows_data, "<f4").tobytes() + b"\0" + struct.pack("<qq", 2, 2) + bytes(16)
+    path = tmp_path / "m.bin"
+    path.write_bytes(head + body)
+    return path
+
+
+def test_header_edge_cases_read_as_fasttext_does(tmp_path):
+    rows = np.arange(24, dtype=np.float32).reshape(12, 2) + 1  # 2 words + 10 buckets
+    with pytest.raises(VectorFileError, match="version 13"):
+        KeyedVectors.load(_matrix_file(tmp_path, rows, version=13))
+    plain = KeyedVectors.load(_matrix_file(tmp_path, rows, minn=7, maxn=6))  # fastText: no n-grams
+    assert type(plain) is KeyedVectors and plain["a"].tolist() == [1.0, 2.0]
+    sub = KeyedVectors.load(_matrix_file(tmp_path, rows, minn=0, maxn=2))  # minn 0 works as 1
+    assert isinstance(sub, SubwordVectors) and sub.minn == 1
+    path = _matrix_file(tmp_path, rows, bucket=10)
+    path.write_bytes(path.read_bytes().replace(_entry(b"b"), _entry(b"a")))
+    with pytest.raises(VectorFileError, match="duplicate word"):
+        KeyedVectors.load(path)
+
+
+def test_non_finite_rows_are_refused_when_used(tmp_path):
+    rows = np.ones((12, 2), np.float32)
+    rows[5] = np.nan
+    kv = KeyedVectors.load(_matrix_file(tmp_path, rows))
+    with pytest.raises(VectorFileError, match="NaN"):
+        kv.most_similar("a")
+    with pytest.raises(VectorFileError, match="NaN"):
+        kv.save(tmp_path / "copy.bin", format="fasttext")
+    assert not (tmp_path / "copy.bin").exists()
+
+
+def test_unseen_word_of_untrained_rows_has_no_vector_in_any_format(tmp_path, trained_subword):
+    kv = trained_subword
+    kv.save(tmp_path / "m.bin", format="fasttext")
+    back = KeyedVectors.load(tmp_path / "m.bin")
+    for model in (kv, back):
+        assert "日本語" not in model and "\ud800x" not in model
+        with pytest.raises(wordvec.UnknownWordError):
+            model["日本語"]
+        with pytest.raises(wordvec.UnknownWordError):
+            model["\ud800x"]
+    answers = back.analogy_batch([("walk", "walked", "jumpings"), ("walk", "walked", "jump")])
+    assert len(answers) == 2 and all(len(a) == 1 for a in answers)
+
+
+def test_new_vectors_are_what_the_fasttext_format_writes(tmp_path, trained_subword):
+    kv = KeyedVectors.load(_save(trained_subword, tmp_path / "m.npz"))
+    kv.word_rows  # recovered, then made stale by the assignment below
+    kv.vectors = kv.vectors * 2
+    kv.save(tmp_path / "twice.bin", format="fasttext")
+    back = KeyedVectors.load(tmp_path / "twice.bin")
+    np.testing.assert_allclose(back.vectors, trained_subword.vectors * 2, rtol=1e-4, atol=1e-5)
+
+
+def _save(kv, path):
+    kv.save(path)
+    return path
+
+
+def test_native_header_with_absurd_ngram_lengths_is_refused(tmp_path, trained_subword):
+    from wordvec import formats
+
+    data = formats.load_vectors(_save(trained_subword, tmp_path / "m.npz"))
+    data.subwords["maxn"] = 10**30
+    with pytest.raises(VectorFileError, match="maxn"):
+        formats.write_native(tmp_path / "bad.npz", data.vectors, data.words, data.counts, data.metadata, "",
+                             subwords=data.subwords)

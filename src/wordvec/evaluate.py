@@ -257,7 +257,7 @@ def evaluate_word_pairs(
     def vector(word: str):
         if fold(word) in ok:
             return kv.vectors[ok[fold(word)]]
-        if unseen and kv._has_vector(word):
+        if unseen and word not in kv.key_to_index and kv._has_vector(word):  # restrict_vocab still holds
             return kv.get_vector(word)
         return None
 

@@ -37,13 +37,14 @@ _ARG_NAMES = ("dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "mo
               "lrUpdateRate", "t")
 LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
 MODELS = {1: "cbow", 2: "skipgram", 3: "supervised"}
-_MAX_WORD = 1 << 16  # no dictionary word is longer (fastText reads words of at most a line)
+_MAX_WORD = 1 << 20  # no dictionary word is longer (wordvec's tokenizer refuses longer words too)
 _BLOCK_ROWS = 1 << 14  # rows written per block
 
 
 def is_fasttext_bin(head: bytes) -> bool:
-    """True if `head` (a file's first bytes) starts with fastText's magic and a known version."""
-    return len(head) >= 8 and head[:4] == MAGIC_BYTES and struct.unpack("<i", head[4:8])[0] in VERSIONS
+    """True if `head` (a file's first bytes) starts with fastText's magic number (the reader then
+    names an unsupported version)."""
+    return len(head) >= 4 and head[:4] == MAGIC_BYTES
 
 
 def read_model(path: str | os.PathLike, limit: int | None = None):
@@ -104,6 +105,10 @@ def _parse(data: mmap.mmap, size: int, path, limit, VectorData):
             raise VectorFileError(f"{path}: dictionary entry {i} has unknown type {kind}")
     if len(words) != nwords:
         raise VectorFileError(f"{path}: the dictionary holds {len(words)} words, its header says {nwords}")
+    if len(set(words)) != nwords:
+        from wordvec.formats import _first_duplicate, _show
+
+        raise VectorFileError(f"{path}: duplicate word {_show(_first_duplicate(words))} in the dictionary")
     if prune_size >= 0:
         raise VectorFileError(f"{path}: a quantized or pruned model (.ftz); only full .bin models are supported")
     if pos + 1 > size:
@@ -116,7 +121,11 @@ def _parse(data: mmap.mmap, size: int, path, limit, VectorData):
     rows, cols = _MATRIX.unpack_from(data, pos)
     pos += _MATRIX.size
     subwords = maxn > 0 and bucket > 0
-    expected_rows = nwords + (bucket if subwords or args["model"] == 3 else 0)
+    has_rows = subwords  # the matrix holds the bucket rows even where no n-gram is taken
+    if subwords and minn > maxn:
+        subwords = False  # fastText takes no n-gram when minn > maxn
+    minn = max(minn, 1)  # n starts at 1 in fastText's loop: minn 0 is minn 1
+    expected_rows = nwords + (bucket if has_rows or args["model"] == 3 else 0)
     if cols != dim or rows < expected_rows or rows < nwords:
         raise VectorFileError(f"{path}: input matrix is {rows} x {cols}, expected {expected_rows} x {dim}")
     if rows * cols * 4 > size - pos:
@@ -133,6 +142,8 @@ def _parse(data: mmap.mmap, size: int, path, limit, VectorData):
     n = len(words)
     if not subwords:
         vectors = np.array(matrix[:n], dtype=np.float32)
+        if not np.isfinite(vectors).all():
+            raise VectorFileError(f"{path}: the word vectors hold NaN/Inf")
         return VectorData(vectors, words, counts, metadata)
     from wordvec.subwords import check_spec
 
@@ -203,7 +214,10 @@ def write_model(path: str | os.PathLike, words, counts, metadata: dict, vectors:
 
 def _write_rows(out, matrix: np.ndarray, n: int) -> None:
     for start in range(0, n, _BLOCK_ROWS):
-        out.write(np.ascontiguousarray(matrix[start:start + _BLOCK_ROWS], dtype="<f4").tobytes())
+        block = np.ascontiguousarray(matrix[start:start + _BLOCK_ROWS], dtype="<f4")
+        if not np.isfinite(block).all():
+            raise VectorFileError("cannot write a fastText model: its rows hold NaN/Inf")
+        out.write(block.tobytes())
 
 
 def _write_zeros(out, n: int, dim: int) -> None:
@@ -223,6 +237,8 @@ def _write_ngram_rows(out, vectors: np.ndarray, buckets: np.ndarray | None, buck
         block = np.zeros((stop - start, dim), "<f4")
         lo, hi = np.searchsorted(buckets, [start, stop])
         block[buckets[lo:hi] - start] = vectors[lo:hi]
+        if not np.isfinite(block).all():
+            raise VectorFileError("cannot write a fastText model: the n-gram rows hold NaN/Inf")
         out.write(block.tobytes())
 
 

@@ -24,7 +24,7 @@ from wordvec._jit import njit
 BOW, EOW = "<", ">"
 EOS = "</s>"  # fastText's end-of-line word: it never gets n-grams
 DEFAULT_MINN, DEFAULT_MAXN, DEFAULT_BUCKET = 3, 6, 2_000_000
-MAX_BUCKET = 1 << 31  # fastText stores bucket as int32
+MAX_BUCKET = 1 << 31  # fastText stores bucket, minn and maxn as int32
 
 
 def check_spec(minn: int, maxn: int, bucket: int) -> None:
@@ -36,6 +36,8 @@ def check_spec(minn: int, maxn: int, bucket: int) -> None:
         raise ValueError(f"minn must be >= 1, got {minn}")
     if maxn < minn:
         raise ValueError(f"maxn must be >= minn ({minn}), got {maxn}")
+    if maxn >= MAX_BUCKET:
+        raise ValueError(f"maxn must be below 2**31, got {maxn}")
     if not 1 <= bucket < MAX_BUCKET:
         raise ValueError(f"bucket must be between 1 and 2**31 - 1, got {bucket}")
 
@@ -117,7 +119,7 @@ def ngram_lists(words: Sequence[str], minn: int, maxn: int, bucket: int) -> tupl
     the UTF-8 bytes by fastText's rule (a byte 10xxxxxx continues a character)."""
     check_spec(minn, maxn, bucket)
     # surrogateescape: a word read from a fastText file that is not UTF-8 keeps its own bytes
-    encoded = [b"" if w == EOS else (BOW + w + EOW).encode("utf-8", "surrogateescape") for w in words]
+    encoded = [b"" if w == EOS else _utf8(BOW + w + EOW) for w in words]
     starts = np.zeros(len(encoded) + 1, np.int64)
     np.cumsum([len(e) for e in encoded], out=starts[1:])
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
@@ -144,6 +146,15 @@ def ngram_sums(ngram_vectors, offsets, rows, words, out):
             if r >= 0:
                 for d in range(dim):
                     out[i, d] += ngram_vectors[r, d]
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes of `text`; a word read from a fastText file that is not UTF-8 gets its own bytes
+    back (surrogateescape), any other lone surrogate is encoded as it stands (it matches no word)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True)

@@ -487,7 +487,9 @@ class SubwordVectors(KeyedVectors):
             if word_rows is None:
                 raise ValueError("give the vocabulary's vectors or its word_rows")
             vectors = np.zeros((len(index_to_key), dim), np.float32)  # a placeholder for the checks
+        self._ready = False
         super().__init__(vectors, index_to_key, counts=counts, metadata=metadata)
+        self._ready = True
         if lazy:
             self._composed = None
         elif self._composed.shape[1] != dim:
@@ -503,6 +505,8 @@ class SubwordVectors(KeyedVectors):
     @_vectors.setter
     def _vectors(self, value: np.ndarray) -> None:
         self._composed = value
+        if getattr(self, "_ready", False):
+            self._own_rows = None  # new vectors: the words' own rows follow from them again
 
     @property
     def vector_size(self) -> int:
@@ -532,7 +536,13 @@ class SubwordVectors(KeyedVectors):
     def _has_vector(self, word: object) -> bool:
         if not isinstance(word, str):
             return False
-        return word in self.key_to_index or bool(np.any(self.ngram_rows(word) >= 0))
+        if word in self.key_to_index:
+            return True
+        try:
+            self._unseen_vector(word)
+        except UnknownWordError:
+            return False
+        return True
 
     def __contains__(self, word: object) -> bool:
         """True if the model can give `word` a vector (also an unseen word with a known n-gram);
@@ -545,6 +555,10 @@ class SubwordVectors(KeyedVectors):
         if len(known) == 0:
             raise UnknownWordError([word])
         total = self.ngram_vectors[np.sort(known)].astype(np.float64).sum(axis=0)
+        if not np.isfinite(total).all():
+            raise formats.VectorFileError(f"the n-gram rows of {word!r} hold NaN/Inf")
+        if not total.any():  # only rows no training word reached (zero in a file wordvec wrote)
+            raise UnknownWordError([word])
         return (total / len(rows)).astype(np.float32)
 
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
@@ -584,7 +598,10 @@ class SubwordVectors(KeyedVectors):
     def _compose_words(self, words: np.ndarray) -> np.ndarray:
         sums, counts = self._ngram_sums(words)
         own = np.asarray(self._own_rows[words], dtype=np.float64)
-        return ((own + sums) / (1 + counts)[:, None]).astype(np.float32)
+        out = ((own + sums) / (1 + counts)[:, None]).astype(np.float32)
+        if not np.isfinite(out).all():  # a memory-mapped file is checked as its rows are used
+            raise formats.VectorFileError("the model's rows hold NaN/Inf")
+        return out
 
     def _compose_all(self) -> np.ndarray:
         out = np.empty((len(self.index_to_key), self.vector_size), np.float32)
@@ -592,6 +609,13 @@ class SubwordVectors(KeyedVectors):
             words = np.arange(start, min(start + 4096, len(out)))
             out[words] = self._compose_words(words)
         return out
+
+    def analogy_batch(self, questions, topn: int = 1, method: str = "add", restrict_vocab: int | None = None):
+        """`KeyedVectors.analogy_batch`; questions with unseen words are answered one by one."""
+        questions = [tuple(q) for q in questions]
+        if all(w in self.key_to_index for q in questions for w in q):
+            return super().analogy_batch(questions, topn, method, restrict_vocab)
+        return [self.analogy(*q, topn=topn, method=method, restrict_vocab=restrict_vocab) for q in questions]
 
     @property
     def word_rows(self) -> np.ndarray:
