@@ -259,6 +259,7 @@ def test_cli_trains_and_queries_a_subword_model(tmp_path, wordsim_file):
     (["--subwords", "--minn", "5", "--maxn", "3"], "maxn"),
     (["--subwords", "--model", "ppmi"], "ppmi"),
     (["--subwords", "--bucket", "0"], "bucket"),
+    (["--minn", "2"], "--subwords"),
 ])
 def test_cli_refuses_bad_subword_settings_before_reading(tmp_path, args, needle):
     result = _cli("train", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "m.npz"), *args)

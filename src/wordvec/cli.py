@@ -101,10 +101,10 @@ def _add_train(sub) -> argparse.ArgumentParser:
     p.add_argument("--subwords", action="store_true",
                    help="fastText's model: a word is its row plus its character n-gram rows, so unseen "
                         "words get vectors too (fast engine)")
-    p.add_argument("--minn", type=_positive_int, default=3, help="shortest character n-gram (--subwords)")
-    p.add_argument("--maxn", type=_positive_int, default=6, help="longest character n-gram (--subwords)")
-    p.add_argument("--bucket", type=_positive_int, default=2_000_000,
-                   help="n-gram hash buckets (--subwords; only the used ones take memory)")
+    p.add_argument("--minn", type=_positive_int, default=None, help="shortest character n-gram (--subwords; default 3)")
+    p.add_argument("--maxn", type=_positive_int, default=None, help="longest character n-gram (--subwords; default 6)")
+    p.add_argument("--bucket", type=_positive_int, default=None,
+                   help="n-gram hash buckets (--subwords; default 2000000, only the used ones take memory)")
     p.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
                    help="invalid UTF-8 in the corpus: strict stops with the byte offset, replace reads U+FFFD")
     p.add_argument("--book", action="store_true",
@@ -121,6 +121,10 @@ def _add_train(sub) -> argparse.ArgumentParser:
 
 
 def _config_from_args(args) -> TrainConfig:
+    given = [f"--{name}" for name in ("minn", "maxn", "bucket") if getattr(args, name) is not None]
+    if given and not args.subwords:
+        raise ValueError(f"{', '.join(given)} only apply with --subwords")
+    subword_options = {name: getattr(args, name) for name in ("minn", "maxn", "bucket") if getattr(args, name) is not None}
     window = args.window if args.window is not None else (2 if args.model == "ppmi" else 5)
     return TrainConfig(
         model=args.model, engine=args.engine, loss=args.loss, dim=args.dim, window=window,
@@ -128,7 +132,7 @@ def _config_from_args(args) -> TrainConfig:
         sample=0.0 if args.book else args.sample, epochs=args.epochs or (10 if args.book else 5),
         lr=args.lr, threads=args.threads, seed=args.seed,
         batch_size=args.batch_size, optimizer=args.optimizer, alpha=args.alpha, lowercase=args.lowercase,
-        subwords=args.subwords, minn=args.minn, maxn=args.maxn, bucket=args.bucket,
+        subwords=args.subwords, **subword_options,
     )
 
 
