@@ -24,6 +24,18 @@ def numerical_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return grad
 
 
+class FixedNegatives:
+    """Sampler stand-in for the reference engine's negative-sampling loss: every target gets the
+    same given negatives, so a fast step can be given exactly the rows a reference step drew."""
+
+    def __init__(self, negatives):
+        self.negatives = np.asarray(negatives)
+
+    def get_negative_sample(self, target):
+        target = np.asarray(target)
+        return np.broadcast_to(self.negatives, target.shape + self.negatives.shape).copy()
+
+
 def dense(g) -> np.ndarray:
     """A gradient as a dense array, whether it is stored sparse or not."""
     return g.to_dense() if isinstance(g, SparseGrad) else g

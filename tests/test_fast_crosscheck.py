@@ -21,22 +21,11 @@ import zlib
 import numpy as np
 import pytest
 
-from gradcheck import numerical_grad
+from gradcheck import FixedNegatives, numerical_grad
 from wordvec.fast import HuffmanTree, InputRows, cbow_hs_update, cbow_ns_update, sg_hs_update, sg_ns_update, update
 from wordvec.models import simple, word2vec
 
 V, DIM, LR = 30, 12, 0.05
-
-
-class FixedNegatives:
-    """Sampler stand-in: every target gets the same given negatives."""
-
-    def __init__(self, negatives):
-        self.negatives = np.asarray(negatives)
-
-    def get_negative_sample(self, target):
-        target = np.asarray(target)
-        return np.broadcast_to(self.negatives, target.shape + self.negatives.shape).copy()
 
 
 def weights(seed):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import wordvec
-from gradcheck import dense, numerical_grad
+from gradcheck import FixedNegatives, dense, numerical_grad
 from wordvec.fast import InputRows, update
 from wordvec.models import word2vec
 from wordvec.nn import Embedding, EmbeddingMean, RaggedEmbeddingMean
@@ -72,15 +72,6 @@ def test_ragged_layer_refuses_bad_tables():
         RaggedEmbeddingMean(W, [0, 1], [4])  # a row outside W
     with pytest.raises(ValueError):
         RaggedEmbeddingMean(W, [0, 1], [0]).forward(np.array([1]))  # a word outside the table
-
-
-class FixedNegatives:
-    def __init__(self, negatives):
-        self.negatives = np.asarray(negatives)
-
-    def get_negative_sample(self, target):
-        target = np.asarray(target)
-        return np.broadcast_to(self.negatives, target.shape + self.negatives.shape).copy()
 
 
 def _reference(cls, table, negatives, dtype=np.float32, seed=0):

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from wordvec import __version__
-from wordvec.config import ENGINES, LOSSES, MODELS, OPTIMIZERS, TrainConfig
-from wordvec.formats import FORMATS
+from wordvec.config import ENGINES, LOSSES, MODELS, OPTIMIZERS, VECTOR_FORMATS as FORMATS, TrainConfig
 from wordvec.errors import TrainingInterrupted, WordvecError
 
 EXIT_DATA = 1
@@ -100,7 +99,7 @@ def _add_train(sub) -> argparse.ArgumentParser:
     p.add_argument("--lowercase", action="store_true")
     p.add_argument("--subwords", action="store_true",
                    help="fastText's model: a word is its row plus its character n-gram rows, so unseen "
-                        "words get vectors too (fast engine)")
+                        "words get vectors too (both engines)")
     p.add_argument("--minn", type=_positive_int, default=None, help="shortest character n-gram (--subwords; default 3)")
     p.add_argument("--maxn", type=_positive_int, default=None, help="longest character n-gram (--subwords; default 6)")
     p.add_argument("--bucket", type=_positive_int, default=None,
@@ -121,10 +120,9 @@ def _add_train(sub) -> argparse.ArgumentParser:
 
 
 def _config_from_args(args) -> TrainConfig:
-    given = [f"--{name}" for name in ("minn", "maxn", "bucket") if getattr(args, name) is not None]
-    if given and not args.subwords:
-        raise ValueError(f"{', '.join(given)} only apply with --subwords")
     subword_options = {name: getattr(args, name) for name in ("minn", "maxn", "bucket") if getattr(args, name) is not None}
+    if subword_options and not args.subwords:
+        raise ValueError(f"{', '.join('--' + name for name in subword_options)} only apply with --subwords")
     window = args.window if args.window is not None else (2 if args.model == "ppmi" else 5)
     return TrainConfig(
         model=args.model, engine=args.engine, loss=args.loss, dim=args.dim, window=window,

@@ -12,6 +12,8 @@ ENGINES = ("fast", "reference")
 #: the losses each engine trains (word2vec models; PPMI has no loss): a combination outside this
 #: table is refused when the config is made, before any work
 ENGINE_LOSSES = {"fast": ("ns", "hs", "softmax"), "reference": ("ns",)}
+#: vector file formats (wordvec.formats): word2vec text and binary, native .npz, Facebook's .bin
+VECTOR_FORMATS = ("text", "binary", "native", "fasttext")
 #: the engines that train the subword (fastText) model
 SUBWORD_ENGINES = ("fast", "reference")
 LOSSES = tuple(dict.fromkeys(loss for losses in ENGINE_LOSSES.values() for loss in losses))

@@ -49,8 +49,6 @@ def is_fasttext_bin(head: bytes) -> bool:
 
 def read_model(path: str | os.PathLike, limit: int | None = None):
     """Read a fastText `.bin` into `formats.VectorData` (subword part included, matrix mapped)."""
-    from wordvec.formats import VectorData
-
     try:
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -60,12 +58,14 @@ def read_model(path: str | os.PathLike, limit: int | None = None):
     except OSError as exc:
         raise VectorFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
-        return _parse(data, size, path, limit, VectorData)
+        return _parse(data, size, path, limit)
     finally:
         data.close()  # the matrix views below hold their own np.memmap of the file
 
 
-def _parse(data: mmap.mmap, size: int, path, limit, VectorData):
+def _parse(data: mmap.mmap, size: int, path, limit):
+    from wordvec.formats import VectorData  # formats imports this module
+
     magic, version = struct.unpack_from("<ii", data, 0)
     if magic != MAGIC:
         raise VectorFileError(f"{path}: not a fastText .bin model (bad magic number)")

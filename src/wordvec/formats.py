@@ -36,10 +36,12 @@ from typing import IO, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from wordvec import facebook
+from wordvec.config import VECTOR_FORMATS
 from wordvec.errors import VectorFileError
 from wordvec.fileio import atomic_write
 
-FORMATS = ("text", "binary", "native", "fasttext")  # fasttext: Facebook's .bin model (wordvec.facebook)
+FORMATS = VECTOR_FORMATS  # fasttext: Facebook's .bin model (wordvec.facebook)
 COMPRESSIONS = ("gz", "bz2", "xz")
 NATIVE_FORMAT_NAME = "wordvec.keyedvectors"
 NATIVE_FORMAT_VERSION = 1
@@ -319,7 +321,7 @@ def sniff_format(path: str | os.PathLike) -> str | None:
         head = _read_some(source.stream, _SNIFF_BYTES, path)
     if head[:4] in _ZIP_MAGICS:
         return "native"
-    if source_is_fasttext(head):
+    if facebook.is_fasttext_bin(head):
         return "fasttext"
     if not head:
         raise VectorFileError(f"{path}: empty file")
@@ -350,12 +352,6 @@ def sniff_format(path: str | os.PathLike) -> str | None:
 
 
 _TEXT_ROW_CHARS = frozenset(b"0123456789+-.eE_ \t\r\ninfatyINFATY")
-
-
-def source_is_fasttext(head: bytes) -> bool:
-    from wordvec.facebook import is_fasttext_bin
-
-    return is_fasttext_bin(head)
 
 
 def _looks_textual(data: bytes) -> bool:
@@ -397,8 +393,6 @@ def load_vectors(path: str | os.PathLike, fmt: str | None = None, limit: int | N
     if fmt == "native":
         return read_native(path, limit=limit)
     if fmt == "fasttext":
-        from wordvec import facebook
-
         return facebook.read_model(path, limit=limit)
     if fmt == "binary":
         return read_word2vec_binary(path, limit=limit)
@@ -427,8 +421,6 @@ def save_vectors(
     elif fmt == "binary":
         write_word2vec_binary(path, vectors, words, compression=compression)
     elif fmt == "fasttext":
-        from wordvec import facebook
-
         facebook.write_model(path, words, counts, metadata or {}, vectors, subwords)
     else:
         write_native(path, vectors, words, counts, metadata or {}, version, subwords=subwords)
@@ -1090,7 +1082,9 @@ def _checked_subwords(subwords: dict[str, Any], dim: int, where: str) -> tuple[n
             or buckets.shape[0] != vectors.shape[0]:
         raise VectorFileError(f"{where}: 'ngram_buckets' must hold one integer per n-gram row")
     buckets = buckets.astype(np.int64)
-    if len(buckets) and (buckets[0] < 0 or buckets[-1] >= subwords["bucket"] or np.any(np.diff(buckets) <= 0)):
+    from wordvec.subwords import buckets_in_order  # (subwords compiles kernels: imported when needed)
+
+    if not buckets_in_order(buckets, subwords["bucket"]):
         raise VectorFileError(f"{where}: 'ngram_buckets' must be sorted, unique and below bucket")
     with np.errstate(over="ignore", invalid="ignore"):
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)

@@ -42,6 +42,12 @@ def check_spec(minn: int, maxn: int, bucket: int) -> None:
         raise ValueError(f"bucket must be between 1 and 2**31 - 1, got {bucket}")
 
 
+def buckets_in_order(buckets: np.ndarray, bucket: int) -> bool:
+    """True if `buckets` (int64) are sorted, unique and in [0, bucket): the rule for the buckets
+    of a compact model's n-gram rows."""
+    return not len(buckets) or bool(buckets[0] >= 0 and buckets[-1] < bucket and np.all(np.diff(buckets) > 0))
+
+
 def fasttext_hash(data: bytes) -> int:
     """fastText's `Dictionary::hash`: FNV-1a over the bytes, each sign-extended as int8_t."""
     h = 2166136261

@@ -455,7 +455,7 @@ class SubwordVectors(KeyedVectors):
         metadata: dict[str, Any] | None = None,
         word_rows: np.ndarray | None = None,
     ) -> None:
-        from wordvec.subwords import check_spec
+        from wordvec.subwords import buckets_in_order, check_spec
 
         check_spec(minn, maxn, bucket)
         self.minn, self.maxn, self.bucket = int(minn), int(maxn), int(bucket)
@@ -470,8 +470,7 @@ class SubwordVectors(KeyedVectors):
             if ngram_buckets.shape != (ngram_vectors.shape[0],) or ngram_buckets.dtype.kind not in "iu":
                 raise ValueError("ngram_buckets must hold one integer bucket per n-gram row")
             ngram_buckets = ngram_buckets.astype(np.int64)
-            if len(ngram_buckets) and (ngram_buckets[0] < 0 or ngram_buckets[-1] >= self.bucket
-                                       or np.any(np.diff(ngram_buckets) <= 0)):
+            if not buckets_in_order(ngram_buckets, self.bucket):
                 raise ValueError(f"ngram_buckets must be sorted, unique and in [0, {self.bucket})")
         self.ngram_vectors = ngram_vectors if ngram_vectors.dtype == np.float32 else ngram_vectors.astype(np.float32)
         if ngram_buckets is not None and len(ngram_buckets) == self.bucket:
@@ -494,6 +493,17 @@ class SubwordVectors(KeyedVectors):
             self._composed = None
         elif self._composed.shape[1] != dim:
             raise ValueError(f"vectors have {self._composed.shape[1]} dimensions, n-gram rows {dim}")
+
+    @classmethod
+    def from_table(cls, table, W_in: np.ndarray, index_to_key: Sequence[str], *, counts=None,
+                   metadata: dict[str, Any] | None = None) -> "SubwordVectors":
+        """A trained model's vectors: `table` is its `subwords.NgramTable`, `W_in` its input matrix
+        (V word rows, then the used buckets' rows), copied; the vocabulary's vectors (the means of
+        their rows) are composed block by block on first use."""
+        V = len(index_to_key)
+        W = np.asarray(W_in, dtype=np.float32)
+        return cls(None, index_to_key, W[V:].copy(), table.buckets.copy(), minn=table.minn, maxn=table.maxn,
+                   bucket=table.bucket, counts=counts, metadata=metadata, word_rows=W[:V].copy())
 
     # `vectors` is composed from the rows when it is first needed (a memory-mapped model)
     @property
@@ -603,10 +613,14 @@ class SubwordVectors(KeyedVectors):
             raise formats.VectorFileError("the model's rows hold NaN/Inf")
         return out
 
+    def _blocks(self):
+        """The vocabulary's rows in blocks of 4096 (memory bounded by a block, not the vocabulary)."""
+        V = len(self.index_to_key)
+        return (np.arange(start, min(start + 4096, V)) for start in range(0, V, 4096))
+
     def _compose_all(self) -> np.ndarray:
         out = np.empty((len(self.index_to_key), self.vector_size), np.float32)
-        for start in range(0, len(out), 4096):
-            words = np.arange(start, min(start + 4096, len(out)))
+        for words in self._blocks():
             out[words] = self._compose_words(words)
         return out
 
@@ -623,8 +637,7 @@ class SubwordVectors(KeyedVectors):
         the model was read from a file that keeps only the composed vectors)."""
         if self._own_rows is None:
             rows = np.empty_like(self._vectors)
-            for start in range(0, len(rows), 4096):
-                words = np.arange(start, min(start + 4096, len(rows)))
+            for words in self._blocks():
                 sums, counts = self._ngram_sums(words)
                 rows[words] = (self._vectors[words].astype(np.float64) * (1 + counts)[:, None] - sums).astype(np.float32)
             self._own_rows = rows

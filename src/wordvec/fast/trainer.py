@@ -518,11 +518,8 @@ class FastTrainer:
         if self.ngrams is None:
             return KeyedVectors(self.input_rows.compose(self._W_in), words, counts=self.counts.copy(),
                                 metadata=self.metadata())
-        V = len(words)
-        # the vocabulary's vectors (means of rows) are composed by SubwordVectors, block by block
-        return SubwordVectors(None, words, self._W_in[V:].copy(), self.ngrams.buckets.copy(),
-                              minn=self.config.minn, maxn=self.config.maxn, bucket=self.config.bucket,
-                              counts=self.counts.copy(), metadata=self.metadata(), word_rows=self._W_in[:V].copy())
+        return SubwordVectors.from_table(self.ngrams, self._W_in, words, counts=self.counts.copy(),
+                                         metadata=self.metadata())
 
 
 def _standard_plan(ranges: np.ndarray) -> list:

@@ -283,11 +283,8 @@ class ReferenceTrainer:
         from wordvec.vectors import KeyedVectors, SubwordVectors
 
         if self.ngrams is not None:
-            V, W = len(self.vocab), np.asarray(self.W_in, dtype=np.float32)
-            c = self.config
-            return SubwordVectors(None, list(self.vocab.index_to_key), W[V:].copy(), self.ngrams.buckets.copy(),
-                                  minn=c.minn, maxn=c.maxn, bucket=c.bucket, counts=self.counts.copy(),
-                                  metadata=self.metadata(), word_rows=W[:V].copy())
+            return SubwordVectors.from_table(self.ngrams, self.W_in, list(self.vocab.index_to_key),
+                                             counts=self.counts.copy(), metadata=self.metadata())
         return KeyedVectors(np.ascontiguousarray(self.model.word_vecs, dtype=np.float32).copy(),
                             list(self.vocab.index_to_key), counts=self.counts.copy(), metadata=self.metadata())
 

@@ -179,11 +179,12 @@ class RaggedEmbeddingMean:
             raise ValueError("offsets must rise from 0 to len(rows), each word owning at least one row")
         if len(rows) and (rows.min() < 0 or rows.max() >= W.shape[0]):
             raise ValueError(f"rows must lie in [0, {W.shape[0]})")
-        self.params = [W]
+        self.embed = Embedding(W, sparse=sparse)  # the pooled rows' lookup and their gradient
+        self.params = self.embed.params
+        self.grads = self.embed.grads
         self.sparse = sparse
         self.offsets, self.rows = offsets, rows
-        self.grads: list = [SparseGrad.empty(W.shape, W.dtype) if sparse else np.zeros_like(W)]
-        self.cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def _gather(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(item of each pooled row, the row, rows pooled per item) for word ids `idx`."""
@@ -203,21 +204,15 @@ class RaggedEmbeddingMean:
         W = self.params[0]
         item, pooled, per_item = self._gather(idx)
         h = np.zeros((len(per_item), W.shape[1]), dtype=W.dtype)
-        np.add.at(h, item, W[pooled])
+        np.add.at(h, item, self.embed.forward(pooled))
         h /= per_item[:, None].astype(W.dtype)
-        self.cache = (item, pooled, per_item)
+        self.cache = (item, per_item)
         return h
 
     def backward(self, dout: np.ndarray) -> None:
-        W = self.params[0]
-        item, pooled, per_item = self.cache
-        values = (np.asarray(dout, dtype=W.dtype) / per_item[:, None].astype(W.dtype))[item]
-        if self.sparse:
-            self.grads[0] = SparseGrad(pooled, values, W.shape)
-        else:
-            dW = self.grads[0]
-            dW[...] = 0
-            scatter_add(dW, pooled, values)
+        item, per_item = self.cache
+        dtype = self.params[0].dtype
+        self.embed.backward((np.asarray(dout, dtype=dtype) / per_item[:, None].astype(dtype))[item])
         return None
 
 class EmbeddingDot:
