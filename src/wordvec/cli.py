@@ -95,7 +95,10 @@ def _add_train(sub) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--batch-size", type=_positive_int, default=100, help="reference engine")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="reference engine")
-    p.add_argument("--alpha", type=float, default=0.75, help="PPMI context-distribution smoothing (1.0: the book)")
+    p.add_argument("--context-smoothing", type=float, default=0.75,
+                   help="PPMI context-distribution smoothing (1.0: the book)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="gensim's name for --lr (with --model ppmi: the deprecated spelling of --context-smoothing)")
     p.add_argument("--lowercase", action="store_true")
     p.add_argument("--subwords", action="store_true",
                    help="fastText's model: a word is its row plus its character n-gram rows, so unseen "
@@ -124,12 +127,22 @@ def _config_from_args(args) -> TrainConfig:
     if subword_options and not args.subwords:
         raise ValueError(f"{', '.join('--' + name for name in subword_options)} only apply with --subwords")
     window = args.window if args.window is not None else (2 if args.model == "ppmi" else 5)
+    lr, smoothing = args.lr, args.context_smoothing
+    if args.alpha is not None:
+        if args.model == "ppmi":
+            print("wordvec: warning: --alpha for PPMI smoothing is deprecated (alpha is the learning rate); "
+                  "use --context-smoothing", file=sys.stderr)
+            smoothing = args.alpha
+        elif lr is not None and lr != args.alpha:
+            raise ValueError("--alpha and --lr are the same option (the learning rate): give one")
+        else:
+            lr = args.alpha
     return TrainConfig(
         model=args.model, engine=args.engine, loss=args.loss, dim=args.dim, window=window,
         negative=args.negative, min_count=1 if args.book else args.min_count, max_vocab=args.max_vocab,
         sample=0.0 if args.book else args.sample, epochs=args.epochs or (10 if args.book else 5),
-        lr=args.lr, threads=args.threads, seed=args.seed,
-        batch_size=args.batch_size, optimizer=args.optimizer, alpha=args.alpha, lowercase=args.lowercase,
+        lr=lr, threads=args.threads, seed=args.seed,
+        batch_size=args.batch_size, optimizer=args.optimizer, context_smoothing=smoothing, lowercase=args.lowercase,
         subwords=args.subwords, **subword_options,
     )
 

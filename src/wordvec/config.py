@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 
 MODELS = ("ppmi", "cbow", "skipgram")
@@ -27,7 +28,9 @@ class TrainConfig:
 
     `lr=None` means the model's customary default: 0.025 for skip-gram and 0.05 for CBOW (as the
     C tool) in the fast engine, 0.05 for both with subwords (as fastText), 0.001 (Adam) in the
-    reference engine.
+    reference engine. `alpha` is gensim's name for the learning rate: given, it sets `lr` (and is
+    then None). PPMI's context-distribution smoothing is `context_smoothing`; `alpha` given with
+    `model="ppmi"` still sets it, with a DeprecationWarning (its meaning before 0.2).
     """
 
     model: str = "skipgram"
@@ -46,16 +49,34 @@ class TrainConfig:
     seed: int = 1
     batch_size: int = 100
     optimizer: str = "adam"
-    alpha: float = 0.75  # PPMI context-distribution smoothing (1.0 = the book)
+    context_smoothing: float = 0.75  # PPMI context-distribution smoothing (1.0 = the book)
     eigen_weight: float = 0.5  # PPMI/SVD: U * S**eigen_weight
     lowercase: bool = False
     subwords: bool = False  # fastText's model: a word's input is the mean of its row and its n-gram rows
     minn: int = 3  # shortest character n-gram (subwords)
     maxn: int = 6  # longest character n-gram (subwords)
     bucket: int = 2_000_000  # n-gram hash buckets (subwords; only the used ones are allocated)
+    ns_exponent: float = 0.75  # negative sampling draws words with probability ~ count**ns_exponent
+    alpha: float | None = None  # gensim's name for lr (folded into lr, then None)
 
     def __post_init__(self) -> None:
+        self._fold_alpha()
         self.validate()
+
+    def _fold_alpha(self) -> None:
+        """`alpha` means the learning rate (gensim's name); for PPMI, which has none, it is the
+        old spelling of `context_smoothing` (deprecated)."""
+        if self.alpha is None:
+            return
+        alpha, self.alpha = self.alpha, None
+        if self.model == "ppmi":
+            warnings.warn("TrainConfig(alpha=...) for PPMI's smoothing is deprecated: alpha is the learning "
+                          "rate; use context_smoothing", DeprecationWarning, stacklevel=4)
+            self.context_smoothing = alpha
+        elif self.lr is not None and self.lr != alpha:
+            raise ValueError(f"alpha and lr are the same option (the learning rate); got {alpha!r} and {self.lr!r}")
+        else:
+            self.lr = alpha
 
     def validate(self) -> None:
         """Raise ValueError with a one-line message for any inconsistent option."""
@@ -88,7 +109,8 @@ class TrainConfig:
             raise ValueError("negative sampling needs negative >= 1")
         if not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"seed must be between 0 and 2**63 - 1, got {self.seed}")
-        for name in ("sample", "min_lr", "alpha", "eigen_weight") + (("lr",) if self.lr is not None else ()):
+        for name in ("sample", "min_lr", "context_smoothing", "eigen_weight", "ns_exponent") + (
+                ("lr",) if self.lr is not None else ()):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite number, got {value!r:.40}")
@@ -99,8 +121,8 @@ class TrainConfig:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.min_lr < 0:
             raise ValueError(f"min_lr must be >= 0, got {self.min_lr}")
-        if not self.alpha > 0:
-            raise ValueError(f"alpha (PPMI smoothing) must be > 0, got {self.alpha}")
+        if not self.context_smoothing > 0:
+            raise ValueError(f"context_smoothing (PPMI) must be > 0, got {self.context_smoothing}")
         if self.max_vocab is not None and self.max_vocab < 1:
             raise ValueError(f"max_vocab must be >= 1, got {self.max_vocab}")
         if not isinstance(self.subwords, bool):
@@ -133,5 +155,10 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
+        """The config of `to_dict()`, also of files written before 0.2, whose "alpha" was PPMI's
+        smoothing (they have no "context_smoothing")."""
         names = {f.name for f in fields(cls)}
+        data = dict(data)
+        if "context_smoothing" not in data and data.get("alpha") is not None:
+            data["context_smoothing"] = data.pop("alpha")
         return cls(**{k: v for k, v in data.items() if k in names})

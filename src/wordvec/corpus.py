@@ -281,6 +281,9 @@ class _Scan:
         self.file_first_entry: list[int] = []
         self.labels: list[str] = []
         self.buf: np.ndarray | None = None  # read buffer, shared by the files of a directory
+        # drain(ids, offsets), when set, is handed the closed sentences after every chunk, which
+        # then leave the buffers: memory stays bounded by a chunk, whatever the corpus size
+        self.drain = None
 
     # -- growth
     def _grow(self, status: int, need: int) -> None:
@@ -348,6 +351,8 @@ class _Scan:
                 pos = self._run(buf, pos, n, final, base, item.label)
                 if not self.presized and not final and pos > 0:  # first chunk under a probe
                     self._presize(pos)
+                if self.drain is not None:
+                    self._drain()
                 if final:
                     break
                 carry = n - pos
@@ -355,6 +360,31 @@ class _Scan:
                     buf[:carry] = buf[pos:n].copy()
                 base += pos
         self._close_sentence()
+        if self.drain is not None:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Hand the closed sentences to `drain` and keep only the open one's ids."""
+        st = self.state
+        n_off = int(st[tk.ST_OFFSETS])
+        if n_off <= 1:
+            return
+        start = int(st[tk.ST_SENT_START])
+        self.drain(self.ids[: int(self.offsets[n_off - 1])], self.offsets[:n_off])
+        rest = int(st[tk.ST_IDS]) - start
+        self.ids[:rest] = self.ids[start: start + rest].copy()
+        st[tk.ST_IDS], st[tk.ST_SENT_START], st[tk.ST_OFFSETS] = rest, 0, 1
+        self.offsets[0] = 0
+
+    def entry_bytes(self, first: int, last: int) -> list[bytes]:
+        """The bytes of the distinct words first..last-1 (in first-seen order)."""
+        pool = self.pool
+        return [pool[s: s + n].tobytes() for s, n in zip(self.ent_start[first:last].tolist(),
+                                                           self.ent_len[first:last].tolist())]
+
+    @property
+    def n_entries(self) -> int:
+        return int(self.state[tk.ST_ENTRIES])
 
     def _presize(self, probed: int) -> None:
         """Grow `ids` once to the expected total (words per byte in the first `probed` bytes x
@@ -608,6 +638,18 @@ class EncodedCorpus:
     def sentences(self) -> Iterator[np.ndarray]:
         for i in range(self.n_sentences):
             yield self.sentence(i)
+
+    def remapped(self, vocab: Vocabulary, new_id: np.ndarray) -> "EncodedCorpus":
+        """This corpus in another vocabulary: id i becomes `new_id[i]` (-1: dropped, and so are the
+        sentences left empty). A new corpus; this one is unchanged."""
+        new_id = np.asarray(new_id, dtype=np.int32)
+        if new_id.shape != (len(self.vocab),):
+            raise ValueError(f"new_id must map each of the {len(self.vocab)} words")
+        if len(new_id) and new_id.max() >= len(vocab):
+            raise ValueError("new_id names ids outside the new vocabulary")
+        ids, offsets = self.ids.copy(), np.asarray(self.offsets, dtype=np.int64).copy()
+        kept, n_off = tk.remap_inplace(ids, len(ids), offsets, len(offsets), new_id)
+        return EncodedCorpus(ids[: int(kept)].copy(), offsets[: int(n_off)].copy(), vocab, self.source)
 
     def words(self, i: int) -> list[str]:
         """Sentence i as words (for inspection)."""

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import os
 import time
+import warnings
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
@@ -133,17 +134,29 @@ def cooccurrence(
     return counts
 
 
-def ppmi(counts: sp.spmatrix | np.ndarray, alpha: float = 0.75, *, shift: float = 0.0) -> sp.csr_matrix:
+def _smoothing(context_smoothing: float, alpha: float | None) -> float:
+    """`context_smoothing`, or the deprecated `alpha` spelling of it (alpha is the learning rate)."""
+    if alpha is not None:
+        warnings.warn("alpha= for PPMI's smoothing is deprecated (alpha is the learning rate); "
+                      "use context_smoothing=", DeprecationWarning, stacklevel=3)
+        return alpha
+    return context_smoothing
+
+
+def ppmi(counts: sp.spmatrix | np.ndarray, context_smoothing: float = 0.75, *, shift: float = 0.0,
+         alpha: float | None = None) -> sp.csr_matrix:
     """Positive pointwise mutual information (log base 2) of a co-occurrence matrix, sparse.
 
-    `PMI(w, c) = log2(C_wc * Z / (S_w * S_c**alpha))` with `S_w` the row sums, `S_c` the column
-    sums and `Z = sum_c S_c**alpha`; alpha < 1 smooths the context distribution (Levy et al. 2015)
-    so rare contexts get less inflated scores. alpha = 1 is the book's `ppmi(C)`:
+    `PMI(w, c) = log2(C_wc * Z / (S_w * S_c**a))` with `S_w` the row sums, `S_c` the column
+    sums, `Z = sum_c S_c**a` and a = `context_smoothing`; a < 1 smooths the context distribution
+    (Levy et al. 2015) so rare contexts get less inflated scores. a = 1 is the book's `ppmi(C)`:
     `log2(C_ij * N / (S_i * S_j))`. Entries below `shift` (log2 of k, shifted PPMI) are dropped,
-    the rest are lowered by `shift`; only nonzeros of `counts` are ever computed.
+    the rest are lowered by `shift`; only nonzeros of `counts` are ever computed. `alpha` is the
+    deprecated name of `context_smoothing`.
     """
+    alpha = _smoothing(context_smoothing, alpha)
     if not alpha > 0:
-        raise ValueError(f"alpha must be > 0, got {alpha}")
+        raise ValueError(f"context_smoothing must be > 0, got {alpha}")
     if shift < 0:
         raise ValueError(f"shift must be >= 0, got {shift}")
     C = sp.csr_matrix(counts, dtype=np.float64)
@@ -335,7 +348,7 @@ def embed(
     offsets: np.ndarray | None = None,
     window: int = 2,
     dim: int = 100,
-    alpha: float = 0.75,
+    context_smoothing: float = 0.75,
     eigen_weight: float = 0.5,
     weighting: str = "uniform",
     shift: float = 0.0,
@@ -343,19 +356,22 @@ def embed(
     seed: int = 1,
     progress: bool = False,
     stats: dict | None = None,
+    alpha: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Word vectors `U * S**eigen_weight` (float32, V x dim) and the singular values S.
 
     The whole pipeline as plain arrays (no vocabulary needed): counts, PPMI, truncated SVD (see
     `truncated_svd` for `svd`). `stats`, if given, receives the seconds spent in each stage
-    (count_s, ppmi_s, svd_s) and the nonzeros of the count and PPMI matrices.
+    (count_s, ppmi_s, svd_s) and the nonzeros of the count and PPMI matrices. `alpha` is the
+    deprecated name of `context_smoothing`.
     """
+    context_smoothing = _smoothing(context_smoothing, alpha)
     if dim > vocab_size:
         raise TrainingError(f"dim ({dim}) must not exceed the vocabulary size ({vocab_size}) for PPMI/SVD")
     clock = time.perf_counter()
     counts = cooccurrence(ids, vocab_size, window, offsets=offsets, weighting=weighting, progress=progress)
     t_count = time.perf_counter()
-    M = ppmi(counts, alpha, shift=shift)
+    M = ppmi(counts, context_smoothing, shift=shift)
     t_ppmi = time.perf_counter()
     if M.nnz == 0:
         raise TrainingError("the PPMI matrix is empty: the corpus has no word pairs within the window")
@@ -394,7 +410,7 @@ def train(corpus: Any, config: Any, *, progress: bool = True, callbacks: Iterabl
         offsets=corpus.offsets,
         window=config.window,
         dim=config.dim,
-        alpha=config.alpha,
+        context_smoothing=config.context_smoothing,
         eigen_weight=config.eigen_weight,
         seed=config.seed,
         progress=progress,

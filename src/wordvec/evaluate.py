@@ -35,6 +35,10 @@ class SectionResult:
     section: str
     correct: int = 0
     total: int = 0
+    # filled with record=True: the (a, b, c, expected) questions as compared (case-folded)
+    correct_questions: list = field(default_factory=list)
+    incorrect_questions: list = field(default_factory=list)
+    unknown_questions: list = field(default_factory=list)  # skipped: a word outside the vocabulary
 
     @property
     def accuracy(self) -> float:
@@ -77,6 +81,8 @@ class PairsResult:
     skipped: int
     spearman_pvalue: float = math.nan
     pearson_pvalue: float = math.nan
+    spearman_result: Any = (math.nan, math.nan)  # SciPy's result objects (statistic, pvalue), as gensim returns
+    pearson_result: Any = (math.nan, math.nan)
 
     def to_dict(self) -> dict[str, Any]:
         return {"spearman": self.spearman, "pearson": self.pearson, "pairs": self.pairs, "skipped": self.skipped}
@@ -140,11 +146,13 @@ def evaluate_analogies(
     restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     method: str = "add",
+    record: bool = False,
 ) -> AnalogyResult:
     """Accuracy on a Google-format analogy file ("a b c d": a is to b as c is to d).
 
     `method="add"` is 3CosAdd (gensim's; same figures), `"mul"` is 3CosMul. All questions are
-    answered together with blocked matrix products.
+    answered together with blocked matrix products. `record=True` also lists each section's
+    correct, incorrect and skipped questions (gensim's `evaluate_word_analogies` reports them).
     """
     if method not in ("add", "mul"):
         raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
@@ -161,6 +169,8 @@ def evaluate_analogies(
             a, b, c, expected = (fold(w) for w in words)
             if a not in ok or b not in ok or c not in ok or expected not in ok:
                 skipped += 1
+                if record:
+                    sections[s].unknown_questions.append((a, b, c, expected))
                 continue
             rows.append((ok[a], ok[b], ok[c]))
             owners.append((s, (a, b, c), expected))
@@ -186,9 +196,12 @@ def evaluate_analogies(
                     if guess in ok and guess not in owners[q][1]:
                         break
                 predicted[q] = guess
-    for (s, _, expected), guess in zip(owners, predicted):
+    for (s, abc_words, expected), guess in zip(owners, predicted):
         sections[s].total += 1
         sections[s].correct += guess == expected
+        if record:
+            (sections[s].correct_questions if guess == expected else sections[s].incorrect_questions).append(
+                (*abc_words, expected))
     return AnalogyResult(
         correct=sum(s.correct for s in sections),
         total=sum(s.total for s in sections),
@@ -239,6 +252,7 @@ def evaluate_word_pairs(
     case_insensitive: bool = True,
     delimiter: str = "\t",
     unseen: bool = False,
+    dummy4unknown: bool = False,
 ) -> PairsResult:
     """Spearman and Pearson correlation between cosine similarity and human scores.
 
@@ -246,6 +260,7 @@ def evaluate_word_pairs(
     (subword models) also scores pairs with a word outside the vocabulary, by the vector its
     n-grams give (the word as the file spells it); such a word without any known n-gram is still
     skipped. Plain models have no such vectors, so the option changes nothing for them.
+    `dummy4unknown=True` scores a pair it cannot compare 0 (still counted in `skipped`), as gensim.
     """
     pairs = read_word_pairs(path, delimiter)
     ok, _ = _ok_vocab(kv, restrict_vocab, case_insensitive)
@@ -265,6 +280,9 @@ def evaluate_word_pairs(
         a, b = vector(w1), vector(w2)
         if a is None or b is None:
             skipped += 1
+            if dummy4unknown:
+                gold.append(score)
+                model.append(np.float32(0.0))
             continue
         v1 = _gensim_unit(a)
         v2 = _gensim_unit(b)
@@ -284,4 +302,6 @@ def evaluate_word_pairs(
         skipped=skipped,
         spearman_pvalue=float(spearman[1]),
         pearson_pvalue=float(pearson[1]),
+        spearman_result=spearman,
+        pearson_result=pearson,
     )

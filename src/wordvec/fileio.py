@@ -21,9 +21,13 @@ import contextlib
 import errno
 import os
 import stat
+import struct
 import tempfile
+import zipfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
+
+import numpy as np
 
 from wordvec.errors import WordvecError
 
@@ -166,3 +170,84 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+# ---- .npz archives (zips of .npy members) read without pickles, sizes checked first ----
+
+MAX_NPY_HEADER = 4096  # bytes of .npy header accepted
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip local file header (30 bytes)
+
+
+def npz_members(archive: zipfile.ZipFile, path, names: tuple[str, ...], bad: Callable[[str, str], Exception]
+                ) -> dict[str, zipfile.ZipInfo]:
+    """{name: member} of an archive that holds exactly the .npy members `names`, each stored
+    (uncompressed, unencrypted) and inside the file; anything else raises `bad(path, why)`."""
+    size = os.path.getsize(path)
+    found: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        name = info.filename[:-4] if info.filename.endswith(".npy") else None
+        if name not in names:
+            raise bad(path, f"unexpected member {info.filename!r:.60}")
+        if name in found:
+            raise bad(path, f"member {info.filename!r:.60} appears twice")
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size or info.flag_bits & 0x1:
+            raise bad(path, f"member {info.filename!r:.60} is compressed or encrypted (wordvec stores members)")
+        if info.header_offset + info.compress_size > size:
+            raise bad(path, f"member {info.filename!r:.60} runs past the end of the file")
+        found[name] = info
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise bad(path, f"no {missing[0]!r} member")
+    return found
+
+
+def member_data_offset(path, info: zipfile.ZipInfo) -> int:
+    """Where a stored member's bytes begin in the file (after its local header)."""
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        fields = _LOCAL_HEADER.unpack(handle.read(_LOCAL_HEADER.size))
+    if fields[0] != b"PK\x03\x04":
+        raise ValueError(f"member {info.filename!r:.60} has no local header")
+    return info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
+
+
+def read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, dtype, shapes: list,
+                    bad: Callable[[str, str], Exception], *, mmap: bool = False,
+                    max_bytes: int | None = None) -> np.ndarray:
+    """One stored .npy member, its header checked against `dtype` and `shapes` (None in a shape:
+    any extent) before any data is read; exactly the bytes header and zip directory agree on.
+    `mmap=True` maps the data read-only from the file instead of reading it."""
+    name = info.filename
+    with archive.open(info) as handle:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, fortran, found = np.lib.format.read_array_header_1_0(handle, max_header_size=MAX_NPY_HEADER)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, found = np.lib.format.read_array_header_2_0(handle, max_header_size=MAX_NPY_HEADER)
+        else:
+            raise bad(path, f"{name}: unsupported .npy version {version}")
+        if found.hasobject or fortran:
+            raise bad(path, f"{name}: holds objects or is Fortran-ordered")
+        if found != np.dtype(dtype):
+            raise bad(path, f"{name} has dtype {found}, expected {np.dtype(dtype)}")
+        if not any(len(s) == len(shape) and all(a is None or a == b for a, b in zip(s, shape)) for s in shapes):
+            raise bad(path, f"{name} has shape {shape}, expected {' or '.join(map(str, shapes))}")
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        nbytes = count * found.itemsize
+        if max_bytes is not None and nbytes > max_bytes:
+            raise bad(path, f"{name} is larger than {max_bytes} bytes")
+        header = handle.tell()
+        if header + nbytes != info.file_size:
+            raise bad(path, f"{name}: {info.file_size} bytes stored for a {shape} {found} array")
+        if mmap and nbytes:
+            return np.memmap(path, dtype=found, mode="r", offset=member_data_offset(path, info) + header,
+                             shape=shape)
+        array = np.empty(shape, dtype=found)
+        view = memoryview(array.reshape(-1).view(np.uint8)) if nbytes else memoryview(b"")
+        got = 0
+        while got < nbytes:
+            n = handle.readinto(view[got:])
+            if not n:
+                raise bad(path, f"{name}: truncated")
+            got += n
+    return array

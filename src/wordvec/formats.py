@@ -382,16 +382,21 @@ def resolve_format(path: str | os.PathLike, fmt: str | None) -> str:
     return sniff_format(path) or format_from_extension(path)
 
 
-def load_vectors(path: str | os.PathLike, fmt: str | None = None, limit: int | None = None) -> VectorData:
+def load_vectors(path: str | os.PathLike, fmt: str | None = None, limit: int | None = None,
+                 mmap: str | None = None) -> VectorData:
     """Read any supported format (sniffed when `fmt` is None), keeping at most `limit` words.
 
     Plain, .gz, .bz2 and .xz files are read alike (compression is recognised by the content).
+    `mmap="r"` maps the vectors of a native file (and the matrix of a Facebook .bin, which is
+    always mapped) instead of reading them; the word2vec formats are parsed, so it does not apply.
     """
     _check_path(path)
     limit = _check_limit(limit)
     fmt = resolve_format(path, fmt)
+    if mmap is not None and fmt in ("text", "binary"):
+        raise ValueError(f"mmap='r' applies to native (.npz) files, not to word2vec {fmt} files")
     if fmt == "native":
-        return read_native(path, limit=limit)
+        return read_native(path, limit=limit, mmap=mmap)
     if fmt == "fasttext":
         return facebook.read_model(path, limit=limit)
     if fmt == "binary":
@@ -1138,12 +1143,17 @@ def _parse_json(data: bytes, name: str, where: str) -> Any:
         raise VectorFileError(f"{where}: {name!r} is not valid UTF-8 JSON ({_one_line(exc)})") from None
 
 
-def read_native(path: str | os.PathLike, limit: int | None = None) -> VectorData:
+def read_native(path: str | os.PathLike, limit: int | None = None, mmap: str | None = None) -> VectorData:
     """Read a file written by `write_native`, checking every array's header against its real size.
 
     Members must be stored uncompressed (as `write_native` and `numpy.savez` write them), so memory
     never exceeds the file's own size; the JSON header is validated (`_header_problem`).
+    `mmap="r"` maps the vectors read-only from the file instead of reading them (opened at once
+    whatever the size, pages shared by every process that maps the file); their values are then
+    not scanned for NaN/Inf.
     """
+    if mmap not in (None, "r"):
+        raise ValueError(f"mmap must be None or 'r', got {mmap!r}")
     limit = _check_limit(limit)
     with _reading(path) as source:
         if source.compression is not None:
@@ -1156,7 +1166,7 @@ def read_native(path: str | os.PathLike, limit: int | None = None) -> VectorData
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 with zipfile.ZipFile(source.raw) as archive:
-                    arrays = _read_members(archive, path, file_size)
+                    arrays = _read_members(archive, path, file_size, mapped=mmap == "r")
         except VectorFileError:
             raise
         except RecursionError:
@@ -1184,7 +1194,8 @@ def read_native(path: str | os.PathLike, limit: int | None = None) -> VectorData
         raise VectorFileError(f"{path}: duplicate word {_show(dup)}")
     with np.errstate(over="ignore", invalid="ignore"):
         vectors = vectors.astype(np.float32, copy=False)
-    _check_all_finite(vectors, words, f"{path}")
+    if not isinstance(vectors, np.memmap):
+        _check_all_finite(vectors, words, f"{path}")
     counts = arrays.get("counts")
     if counts is not None:
         if counts.ndim != 1 or counts.dtype.kind not in "iu" or counts.shape[0] != len(words):
@@ -1206,10 +1217,11 @@ def read_native(path: str | os.PathLike, limit: int | None = None) -> VectorData
         words = words[:limit]
         vectors = vectors[:limit]
         counts = None if counts is None else counts[:limit]
-    return VectorData(np.ascontiguousarray(vectors), words, counts, metadata, subwords)
+    return VectorData(vectors if isinstance(vectors, np.memmap) else np.ascontiguousarray(vectors), words, counts,
+                      metadata, subwords)
 
 
-def _read_members(archive: zipfile.ZipFile, path, file_size: int) -> dict[str, np.ndarray]:
+def _read_members(archive: zipfile.ZipFile, path, file_size: int, mapped: bool = False) -> dict[str, np.ndarray]:
     infos = archive.infolist()
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
@@ -1221,7 +1233,8 @@ def _read_members(archive: zipfile.ZipFile, path, file_size: int) -> dict[str, n
     for name in ("vectors.npy", "words.npy", "header.npy"):
         if name not in members:
             raise VectorFileError(f"{path}: not a wordvec native file (no {name[:-4]!r} array)")
-    return {name[:-4]: _read_npy_member(archive, info, path, file_size) for name, info in members.items()}
+    return {name[:-4]: _read_npy_member(archive, info, path, file_size, mapped=mapped and name == "vectors.npy")
+            for name, info in members.items()}
 
 
 def _first_duplicate(words: Iterable[str]) -> str:
@@ -1242,7 +1255,8 @@ def _decode_json_array(array: np.ndarray, path, name: str) -> Any:
 _COMPRESSION_NAMES = {zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 
 
-def _read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, file_size: int) -> np.ndarray:
+def _read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, file_size: int,
+                     mapped: bool = False) -> np.ndarray:
     """Read one .npy member without trusting its header for allocation (no pickles, no object arrays).
 
     Only stored (uncompressed) members are read, so a member's data can never exceed the file's
@@ -1278,6 +1292,11 @@ def _read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, file
                 f"{path}: member {info.filename}: header says {nbytes} bytes of data, member holds "
                 f"{info.file_size - header_len}"
             )
+        if mapped and nbytes and not fortran and dtype.kind == "f":
+            from wordvec.fileio import member_data_offset
+
+            return np.memmap(path, dtype=dtype, mode="r", offset=member_data_offset(path, info) + header_len,
+                             shape=shape)
         data = member.read(nbytes)
         if len(data) != nbytes:
             raise VectorFileError(f"{path}: member {info.filename} is truncated")

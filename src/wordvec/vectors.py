@@ -42,11 +42,23 @@ class KeyedVectors:
 
     def __init__(
         self,
-        vectors: np.ndarray,
-        index_to_key: Sequence[str],
+        vectors: np.ndarray | int,
+        index_to_key: Sequence[str] = (),
         counts: np.ndarray | Sequence[int] | None = None,
         metadata: dict[str, Any] | None = None,
+        *,
+        dtype: Any = np.float32,
     ) -> None:
+        """`KeyedVectors(vectors, index_to_key)`, or gensim's `KeyedVectors(vector_size)`: no words
+        yet, to fill with `add_vectors` (its `count`, a preallocation hint, is not needed here)."""
+        if isinstance(vectors, Integral) and not isinstance(vectors, bool):
+            if vectors < 0:
+                raise ValueError(f"vector_size must be >= 0, got {vectors}")
+            if np.dtype(dtype) != np.float32:
+                raise ValueError("wordvec's vectors are float32")
+            if isinstance(index_to_key, Integral) or len(index_to_key):  # gensim's count: rows to reserve
+                index_to_key = ()
+            vectors = np.zeros((0, int(vectors)), np.float32)
         vectors = np.asarray(vectors)
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be a 2-D array, got shape {vectors.shape}")
@@ -138,13 +150,13 @@ class KeyedVectors:
         """The vectors of `words` (each must have one), one row each."""
         if all(w in self.key_to_index for w in words):
             rows = [self.key_to_index[w] for w in words]
-            return (self.get_normed_vectors() if norm else self._vectors)[rows]
+            return self._unit_rows(rows) if norm else self._vectors[rows]
         return np.stack([self.get_vector(w, norm) for w in words]).astype(np.float32)
 
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
         """The vector of `word` (a view), or its unit-length version with `norm=True`."""
         index = self.get_index(word)
-        return self.get_normed_vectors()[index] if norm else self._vectors[index]
+        return self._unit_rows(index) if norm else self._vectors[index]
 
     def __getitem__(self, words: str | Sequence[str]) -> np.ndarray:
         if isinstance(words, str):
@@ -158,8 +170,16 @@ class KeyedVectors:
         if self._norms is None or force:
             norms = np.linalg.norm(self._vectors, axis=1)
             self._norms = np.where(norms > 0, norms, np.float32(1.0)).astype(np.float32)
-            self._normed = self._vectors / self._norms[:, None]
+            self._normed = None
             self._zero_rows = np.flatnonzero(norms == 0)  # no direction: never offered as neighbours
+
+    def _unit_rows(self, rows) -> np.ndarray:
+        """Unit-length copies of some rows (as `get_normed_vectors()[rows]`, without normalising
+        the whole matrix: a memory-mapped file stays on disk)."""
+        norms = self.norms
+        if isinstance(rows, Integral):
+            return self._vectors[rows] / norms[rows]
+        return self._vectors[rows] / norms[rows, None]
 
     @property
     def norms(self) -> np.ndarray:
@@ -168,9 +188,11 @@ class KeyedVectors:
         return self._norms  # type: ignore[return-value]
 
     def get_normed_vectors(self) -> np.ndarray:
-        """Unit-length rows (cached; zero rows stay zero)."""
+        """Unit-length rows (a copy of the whole matrix, cached; zero rows stay zero)."""
         self.fill_norms()
-        return self._normed  # type: ignore[return-value]
+        if self._normed is None:
+            self._normed = self._vectors / self._norms[:, None]
+        return self._normed
 
     # -- similarity queries ---------------------------------------------------------------------
 
@@ -372,6 +394,215 @@ class KeyedVectors:
         mean = _unit(rows.mean(axis=0))
         return words[int(np.argmin(rows @ mean))]
 
+    # -- gensim 4's other queries (same semantics and return types) -----------------------------
+
+    def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None) -> list[tuple[str, float]]:
+        """Nearest words of `word` (gensim's name for `most_similar(word)`)."""
+        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_key(self, key: str, topn: int = 10, restrict_vocab: int | None = None) -> list[tuple[str, float]]:
+        """Nearest words of `key` (gensim's name for `most_similar(key)`)."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    @staticmethod
+    def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
+        """Cosine of one vector with each row of a matrix."""
+        vector_1, vectors_all = np.asarray(vector_1), np.asarray(vectors_all)
+        return (vectors_all @ vector_1) / (np.linalg.norm(vector_1) * np.linalg.norm(vectors_all, axis=1))
+
+    def _query_vector(self, word_or_vector) -> np.ndarray:
+        if isinstance(word_or_vector, str):
+            return self.get_vector(word_or_vector)
+        vector = np.asarray(word_or_vector, dtype=np.float32)
+        if vector.shape != (self.vector_size,):
+            raise ValueError(f"query vector has shape {vector.shape}, expected ({self.vector_size},)")
+        return vector
+
+    def distances(self, word_or_vector: str | np.ndarray, other_words: Sequence[str] = ()) -> np.ndarray:
+        """Cosine distances (1 - cosine) from a word or vector to `other_words`, or to every word
+        in vocabulary order when none are given; float32 as gensim's."""
+        query = self._query_vector(word_or_vector)
+        other_words = list(other_words)
+        if other_words:
+            others = self._stack(self._check_words(other_words))
+            norms = np.linalg.norm(others, axis=1)
+        else:
+            others, norms = self._vectors, self.norms
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cosines = (others @ query) / (np.linalg.norm(query) * norms)
+        return (1 - cosines).astype(np.float32)
+
+    def closer_than(self, key1: str, key2: str) -> list[str]:
+        """The words closer to `key1` than `key2` is (key1 itself left out), in vocabulary order."""
+        distances = self.distances(key1)
+        e1, e2 = self.get_index(key1), self.get_index(key2)
+        return [self.index_to_key[i] for i in np.flatnonzero(distances < distances[e2]) if i != e1]
+
+    def words_closer_than(self, word1: str, word2: str) -> list[str]:
+        """gensim's older name of `closer_than`."""
+        return self.closer_than(word1, word2)
+
+    def rank(self, key1: str, key2: str) -> int:
+        """Rank of `key2` among the neighbours of `key1` (1: the nearest)."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
+        """The word of `keys_list` most similar to `key1`."""
+        keys_list = list(keys_list)
+        if not keys_list:
+            raise ValueError("most_similar_to_given needs at least one candidate word")
+        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+
+    def relative_cosine_similarity(self, wa: str, wb: str, topn: int = 10) -> float:
+        """similarity(wa, wb) over the summed similarities of wa's `topn` neighbours (Leeuwenberg
+        et al. 2016), as gensim."""
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError("cannot compute a relative cosine similarity without similar words")
+        return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
+
+    def get_mean_vector(self, keys: Sequence[str | np.ndarray], weights: Sequence[float] | np.ndarray | None = None,
+                        pre_normalize: bool = True, post_normalize: bool = False,
+                        ignore_missing: bool = True) -> np.ndarray:
+        """The weighted mean of words (unit vectors when `pre_normalize`) and raw vectors, divided by
+        the summed absolute weights; unit length when `post_normalize`. Unknown words are skipped
+        (`ignore_missing`) or raise UnknownWordError."""
+        keys = list(keys) if not isinstance(keys, np.ndarray) else list(keys)
+        if len(keys) == 0:
+            raise ValueError("cannot compute a mean of no keys")
+        weights = np.ones(len(keys), np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
+        if weights.shape != (len(keys),):
+            raise ValueError("keys and weights must have the same number of elements")
+        mean = np.zeros(self.vector_size, np.float32)
+        total = 0.0
+        missing = []
+        for key, weight in zip(keys, weights):
+            if isinstance(key, np.ndarray):
+                mean += weight * self._query_vector(key)
+            elif self._has_vector(key):
+                mean += weight * self.get_vector(key, norm=pre_normalize)
+            else:
+                missing.append(key)
+                continue
+            total += abs(float(weight))
+        if missing and not ignore_missing:
+            raise UnknownWordError(missing)
+        if total > 0:
+            mean = mean / np.float32(total)
+        return _unit(mean).astype(np.float32) if post_normalize else mean
+
+    def rank_by_centrality(self, words: Sequence[str], use_norm: bool = True) -> list[tuple[float, str]]:
+        """(cosine with the mean, word) for the known `words`, most central first."""
+        used = [w for w in words if self._has_vector(w)]
+        if not used:
+            raise ValueError("cannot rank an empty list of known words")
+        rows = np.vstack([self.get_vector(w, norm=use_norm) for w in used]).astype(np.float32)
+        mean = self.get_mean_vector(list(rows), post_normalize=True)
+        return sorted(zip((float(d) for d in rows @ mean), used), reverse=True)
+
+    def get_vecattr(self, key: str, attr: str) -> int:
+        """A word's attribute; wordvec keeps one, "count" (as gensim's `get_vecattr(w, "count")`)."""
+        if attr != "count":
+            raise KeyError(f"no attribute {attr!r} (wordvec keeps 'count')")
+        index = self.get_index(key)
+        return 0 if self.counts is None else int(self.counts[index])
+
+    def set_vecattr(self, key: str, attr: str, value: int) -> None:
+        """Set a word's "count"."""
+        if attr != "count":
+            raise KeyError(f"no attribute {attr!r} (wordvec keeps 'count')")
+        index = self.get_index(key)
+        if self.counts is None:
+            self.counts = np.zeros(len(self), np.int64)
+        self.counts[index] = int(value)
+
+    def add_vectors(self, keys: str | Sequence[str], weights: np.ndarray | Sequence, extras: dict | None = None,
+                    replace: bool = False) -> None:
+        """Append vectors for new words; words already present keep theirs unless `replace`."""
+        if extras:
+            raise ValueError("extras are not supported (wordvec keeps counts only)")
+        if isinstance(keys, str):
+            keys, weights = [keys], np.asarray(weights, dtype=np.float32).reshape(1, -1)
+        keys = list(keys)
+        weights = np.asarray(weights, dtype=np.float32)
+        if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
+            raise ValueError(f"weights must have shape ({len(keys)}, {self.vector_size}), got {weights.shape}")
+        if not all(isinstance(k, str) for k in keys):
+            raise ValueError("words must be strings")
+        if not np.isfinite(weights).all():
+            raise ValueError("weights hold NaN/Inf")
+        known = np.array([k in self.key_to_index for k in keys], dtype=bool)
+        new_keys, first = [], {}
+        for i in np.flatnonzero(~known):
+            first.setdefault(keys[i], i)  # a word given twice: its first vector, as a dict would keep
+        for key, i in first.items():
+            new_keys.append(key)
+        rows = [first[k] for k in new_keys]
+        vectors = np.vstack([np.asarray(self._vectors), weights[rows]]) if rows else np.array(self._vectors)
+        if replace:
+            for i in np.flatnonzero(known):
+                vectors[self.key_to_index[keys[i]]] = weights[i]
+        for key in new_keys:
+            self.key_to_index[key] = len(self.index_to_key)
+            self.index_to_key.append(key)
+        if self.counts is not None:
+            self.counts = np.concatenate([self.counts, np.zeros(len(new_keys), np.int64)])
+        self.vectors = vectors
+
+    def add_vector(self, key: str, vector: np.ndarray) -> int:
+        """Add (or, for a known word, keep) one word's vector; returns its index."""
+        self.add_vectors([key], np.asarray(vector, dtype=np.float32).reshape(1, -1))
+        return self.key_to_index[key]
+
+    def __setitem__(self, keys: str | Sequence[str], weights: np.ndarray) -> None:
+        """`kv[word] = vector` adds or replaces, as gensim."""
+        if isinstance(keys, str):
+            keys, weights = [keys], np.asarray(weights, dtype=np.float32).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
+
+    def evaluate_word_analogies(self, analogies: str | os.PathLike, restrict_vocab: int = 300000,
+                                case_insensitive: bool = True, dummy4unknown: bool = False,
+                                similarity_function: str = "most_similar") -> tuple[float, list[dict]]:
+        """gensim's analogy evaluation: (accuracy, sections), each section a dict of 'section',
+        'correct' and 'incorrect' (lists of the (a, b, c, expected) questions), the last one
+        'Total accuracy'. `dummy4unknown` counts questions with unknown words as wrong."""
+        from wordvec.evaluate import evaluate_analogies
+
+        methods = {"most_similar": "add", "most_similar_cosmul": "mul"}
+        if similarity_function not in methods:
+            raise ValueError(f"similarity_function must be one of {', '.join(methods)}, got {similarity_function!r}")
+        result = evaluate_analogies(self, analogies, restrict_vocab=restrict_vocab,
+                                    case_insensitive=case_insensitive, method=methods[similarity_function],
+                                    record=True)
+        sections = []
+        for section in result.sections:
+            incorrect = list(section.incorrect_questions) + (list(section.unknown_questions) if dummy4unknown else [])
+            sections.append({"section": section.section, "correct": list(section.correct_questions),
+                             "incorrect": incorrect})
+        total = {"section": "Total accuracy", "correct": [q for s in sections for q in s["correct"]],
+                 "incorrect": [q for s in sections for q in s["incorrect"]]}
+        answered = len(total["correct"]) + len(total["incorrect"])
+        score = len(total["correct"]) / answered if answered else 0.0
+        return score, sections + [total]
+
+    def evaluate_word_pairs(self, pairs: str | os.PathLike, delimiter: str = "\t", encoding: str = "utf8",
+                            restrict_vocab: int = 300000, case_insensitive: bool = True,
+                            dummy4unknown: bool = False) -> tuple[Any, Any, float]:
+        """gensim's word-pair evaluation: (pearson, spearman, oov_ratio), the first two SciPy
+        results (statistic, pvalue) and the ratio in percent of pairs with an unknown word.
+        `dummy4unknown` scores such pairs 0 instead of skipping them. The file must be UTF-8."""
+        from wordvec.evaluate import evaluate_word_pairs
+
+        if encoding.replace("-", "").lower() != "utf8":
+            raise ValueError("word-pair files are read as UTF-8")
+        result = evaluate_word_pairs(self, pairs, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
+                                     delimiter=delimiter, dummy4unknown=dummy4unknown)
+        if result.pairs == 0:
+            raise ValueError(f"no valid similarity judgements in {pairs}: wrong format, or every word is "
+                             "outside the vocabulary")
+        oov_ratio = 100.0 * result.skipped / (result.pairs + result.skipped)  # gensim's formula, also with dummies
+        return result.pearson_result, result.spearman_result, oov_ratio
+
     # -- files ----------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike, format: str | None = None) -> None:
@@ -389,9 +620,13 @@ class KeyedVectors:
                              fmt=format, version=__version__)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, format: str | None = None, limit: int | None = None) -> "KeyedVectors":
-        """Read any supported file; the format is sniffed from the content unless given."""
-        return cls._from_data(formats.load_vectors(path, format, limit))
+    def load(cls, path: str | os.PathLike, format: str | None = None, limit: int | None = None,
+             mmap: str | None = None) -> "KeyedVectors":
+        """Read any supported file; the format is sniffed from the content unless given.
+
+        `mmap="r"` (native files) maps the vectors read-only instead of reading them: a file of
+        millions of words opens at once and its pages are shared by every process that maps it."""
+        return cls._from_data(formats.load_vectors(path, format, limit, mmap=mmap))
 
     def save_word2vec_format(self, path: str | os.PathLike, binary: bool = False) -> None:
         """Write the word2vec C tool's text or binary format."""
@@ -701,7 +936,7 @@ def analogy_top_k(
         raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
     clip = len(kv) if clip is None else clip
     abc = np.asarray(abc, dtype=np.int64).reshape(-1, 3)
-    normed = kv.get_normed_vectors()
+    unit = kv._unit_rows
     matrix, norms = kv.vectors[:clip], kv.norms[:clip]
     k = max(0, min(topn, clip))
     top = np.zeros((len(abc), k), dtype=np.int64)
@@ -710,7 +945,7 @@ def analogy_top_k(
     for start in range(0, len(abc), step):
         a, b, c = abc[start: start + step].T
         if method == "add":
-            summed = (normed[b] + normed[c]) - normed[a]
+            summed = (unit(b) + unit(c)) - unit(a)
             mean = summed.astype(np.float64) / 3.0
             lengths = np.sqrt(np.einsum("ij,ij->i", mean, mean))
             lengths[lengths == 0] = 1.0
@@ -719,7 +954,7 @@ def analogy_top_k(
             scores /= norms  # divide after the product, as gensim does, for identical rankings
         else:
             def shifted(rows: np.ndarray) -> np.ndarray:
-                return (1 + (normed[rows] @ matrix.T) / norms) / 2
+                return (1 + (unit(rows) @ matrix.T) / norms) / 2
 
             scores = shifted(b) * shifted(c) / (shifted(a) + _COSMUL_EPS)
         rows = np.arange(len(a))

@@ -119,10 +119,10 @@ class Softmax:
 LOSS_CLASSES = {"ns": NegativeSampling, "hs": HierarchicalSoftmax, "softmax": Softmax}
 
 
-def make_loss(loss: str, counts: np.ndarray, negative: int):
-    """The loss object for a config's `loss` option."""
+def make_loss(loss: str, counts: np.ndarray, negative: int, ns_exponent: float = 0.75):
+    """The loss object for a config's `loss` option (`ns_exponent`: the noise distribution's power)."""
     if loss == "ns":
-        return NegativeSampling(counts, negative)
+        return NegativeSampling(counts, negative, ns_exponent)
     if loss == "hs":
         return HierarchicalSoftmax(counts)
     if loss == "softmax":

@@ -31,6 +31,28 @@ CHUNK_WORDS = 20_000  # words per kernel call: granularity of stop checks and pr
 EpochCallback = Callable[[int, dict], Any]
 
 
+def initial_word_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    """Starting input rows of n words: uniform(-1, 1) / dim, gensim 4's width (word2vec's is half
+    as wide; the wider one gives better skip-gram analogies). N-gram rows start at zero (those no
+    word uses never change, so they need not exist)."""
+    return (rng.random((n, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
+
+
+def _given_weights(weights, in_shape: tuple, out_shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """(W_in, W_out) given by a caller, checked: C-contiguous float32 of the expected shapes."""
+    if not (isinstance(weights, tuple) and len(weights) == 2):
+        raise TrainingError("weights must be a (W_in, W_out) pair of arrays")
+    out = []
+    for name, array, shape in zip(("W_in", "W_out"), weights, (in_shape, out_shape)):
+        if not (isinstance(array, np.ndarray) and array.dtype == np.float32 and array.flags.c_contiguous
+                and array.flags.writeable):
+            raise TrainingError(f"{name} must be a writeable C-contiguous float32 array")
+        if array.shape != shape:
+            raise TrainingError(f"{name} has shape {array.shape}, expected {shape}")
+        out.append(array)
+    return out[0], out[1]
+
+
 def split_long_sentences(offsets: np.ndarray, max_len: int = MAX_SENTENCE) -> np.ndarray:
     """Sentence bounds with every sentence longer than `max_len` cut into consecutive pieces."""
     offsets = np.asarray(offsets, dtype=np.int64)
@@ -61,7 +83,14 @@ class FastTrainer:
     """
 
     def __init__(self, corpus, config: TrainConfig, *, progress: bool = True,
-                 callbacks: Iterable[EpochCallback] = (), chunk_words: int = CHUNK_WORDS):
+                 callbacks: Iterable[EpochCallback] = (), chunk_words: int = CHUNK_WORDS,
+                 epoch_begin: Iterable[Callable[[int], Any]] = (), weights: tuple | None = None,
+                 rng_states: np.ndarray | None = None, ngrams: NgramTable | None = None):
+        """`callbacks` run as `callback(epoch, info)` after each epoch, `epoch_begin` as
+        `callback(epoch)` before one starts. A caller that keeps a model between runs (the
+        gensim-style `Word2Vec.train`) passes its `weights` (W_in, W_out: trained in place, not
+        copied), the `rng_states` to continue and, for subwords, its `ngrams` table; otherwise the
+        weights start from `config.seed`."""
         if config.model not in ("skipgram", "cbow"):
             raise TrainingError(f"the fast engine trains skipgram or cbow, not {config.model!r}")
         vocab = corpus.vocab
@@ -82,7 +111,7 @@ class FastTrainer:
         self.chunk_words = int(chunk_words)
         self.threads = int(config.threads)
         self.keep = self._keep_probabilities(vocab, config.sample, V)
-        self.loss = make_loss(config.loss, self.counts, config.negative)
+        self.loss = make_loss(config.loss, self.counts, config.negative, config.ns_exponent)
         self._chunk_kernel = kernels.MODELS[config.model][0]
         self._loss_tables = self.loss.tables()
         self.ranges = balanced_ranges(self.offsets, self.threads)
@@ -93,19 +122,27 @@ class FastTrainer:
         # fastText: its own row and its n-gram rows, only the buckets this vocabulary uses)
         self.ngrams = None
         if config.subwords:
-            self.ngrams = NgramTable.build(vocab.index_to_key, config.minn, config.maxn, config.bucket)
+            self.ngrams = ngrams if ngrams is not None else NgramTable.build(
+                vocab.index_to_key, config.minn, config.maxn, config.bucket)
             self.input_rows = self.ngrams.input_rows()
         else:
             self.input_rows = InputRows.words(V)
         n_out = self.loss.output_rows(V)
         dim = config.dim
-        self._W_in = np.zeros((self.input_rows.n_rows, dim), np.float32)
-        self._W_out = np.zeros((n_out, dim), np.float32)
-        rng = np.random.default_rng(config.seed)
-        # gensim 4's width, uniform(-1, 1) / dim (word2vec's is half as wide): better skip-gram analogies;
-        # n-gram rows start at zero (those no word uses never change, so they need not exist)
-        self._W_in[:V] = (rng.random((V, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
-        self.rng_states = _rng.seed_states(config.seed, self.threads)
+        if weights is not None:
+            self._W_in, self._W_out = _given_weights(weights, (self.input_rows.n_rows, dim), (n_out, dim))
+        else:
+            self._W_in = np.zeros((self.input_rows.n_rows, dim), np.float32)
+            self._W_out = np.zeros((n_out, dim), np.float32)
+            self._W_in[:V] = initial_word_rows(np.random.default_rng(config.seed), V, dim)
+        if rng_states is not None:
+            rng_states = np.asarray(rng_states, dtype=np.uint64)
+            if rng_states.shape != (self.threads,):
+                raise TrainingError(f"rng_states must hold one state per thread ({self.threads})")
+            self.rng_states = rng_states.copy()
+        else:
+            self.rng_states = _rng.seed_states(config.seed, self.threads)
+        self.epoch_begin = list(epoch_begin)
         self.epoch = 0
         self._set_plan(_standard_plan(self.ranges), 0)
         self.cursors = self.ranges[:-1].copy()
@@ -417,6 +454,9 @@ class FastTrainer:
         bar.update(self.words_done)
         try:
             while not self.finished and not self._stop.is_set():
+                if self.words_done == self.epoch * len(self.ids):  # this epoch has not begun
+                    for callback in self.epoch_begin:
+                        callback(self.epoch)
                 self._run_epoch_part(budget, bar)
                 if all(self.cursors[t] >= self._thread_end[t] for t in range(self.threads)):
                     self._end_epoch()
@@ -475,6 +515,7 @@ class FastTrainer:
         info = {
             "epoch": self.epoch,
             "loss": loss,
+            "nll": float(self.epoch_nll.sum()),  # the epoch's summed loss (gensim's running loss)
             "pairs": pairs,
             "words": len(self.ids),
             "seconds": seconds,
