@@ -43,6 +43,11 @@ def ptb_train() -> Path:
 
 
 @pytest.fixture(scope="session")
+def ptb_valid() -> Path:
+    return require("ptb/ptb.valid.txt")
+
+
+@pytest.fixture(scope="session")
 def analogies_file() -> Path:
     return require("eval/questions-words.txt")
 

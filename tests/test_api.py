@@ -32,7 +32,7 @@ def test_train_on_token_lists_separates_topics(model):
 
 
 def test_word2vec_accepts_gensim_names():
-    model = Word2Vec(sg=0, vector_size=12, workers=1, alpha=0.01, hs=1, min_count=1, epochs=2)
+    model = Word2Vec(sg=0, vector_size=12, workers=1, alpha=0.01, hs=1, negative=0, min_count=1, epochs=2)
     assert model.config.model == "cbow" and model.config.dim == 12 and model.config.threads == 1
     assert model.config.learning_rate == 0.01 and model.config.loss == "hs"
     assert model.fit(topic_sentences(200)).wv.vector_size == 12

@@ -23,7 +23,7 @@ def test_defaults_follow_the_c_tool():
      {"loss": "nce"}, {"negative": 0}, {"epochs": 0}, {"max_vocab": 0},
      # a combination no engine trains, and the values the audit found crashing later
      {"engine": "reference", "loss": "softmax"}, {"engine": "reference", "loss": "hs"}, {"seed": -1}, {"seed": 2**64},
-     {"alpha": float("nan")}, {"alpha": -1.0}, {"alpha": 0.0}, {"lr": float("inf")}, {"lr": float("nan")},
+     {"context_smoothing": float("nan")}, {"context_smoothing": -1.0}, {"context_smoothing": 0.0}, {"lr": float("inf")}, {"lr": float("nan")},
      {"sample": float("nan")}, {"min_lr": -0.1}, {"dim": 1.5}, {"dim": "100"}, {"epochs": True},
      {"threads": 2.0}, {"max_vocab": 10.0}, {"lowercase": "yes"}, {"eigen_weight": float("inf")}],
 )

@@ -146,7 +146,7 @@ def test_count_input_errors():
 def test_toy_ppmi_matches_the_book():
     ids, words = toy_ids()
     C = cooccurrence(ids, len(words), window=1)
-    M = ppmi(C, alpha=1.0).toarray()
+    M = ppmi(C, context_smoothing=1.0).toarray()
     np.testing.assert_allclose(M, book_ppmi(C.toarray()), atol=1e-6)
     # values printed in the book (3 decimals)
     assert M[0, 1] == pytest.approx(1.807, abs=1e-3)
@@ -160,12 +160,12 @@ def test_ppmi_matches_dense_formula(alpha):
     for shape in [(12, 12), (9, 15)]:
         dense = rng.poisson(0.7, shape).astype(float) * (rng.random(shape) < 0.5)
         dense[0, :] = 0  # an empty row must stay empty, not produce NaN
-        M = ppmi(sp.csr_matrix(dense), alpha=alpha)
+        M = ppmi(sp.csr_matrix(dense), context_smoothing=alpha)
         assert M.dtype == np.float32 and np.all(M.data > 0)
         np.testing.assert_allclose(M.toarray(), smoothed_ppmi(dense, alpha), rtol=1e-5, atol=1e-6)
         if alpha == 1.0 and shape[0] == shape[1]:
             sym = dense + dense.T
-            np.testing.assert_allclose(ppmi(sym, alpha=1.0).toarray(), book_ppmi(sym), atol=1e-5)
+            np.testing.assert_allclose(ppmi(sym, context_smoothing=1.0).toarray(), book_ppmi(sym), atol=1e-5)
 
 
 def test_ppmi_in_small_row_blocks_and_input_untouched(monkeypatch):
@@ -194,8 +194,8 @@ def test_shifted_ppmi_drops_and_lowers():
 
 
 def test_ppmi_input_errors():
-    with pytest.raises(ValueError, match="alpha"):
-        ppmi(np.eye(3), alpha=0)
+    with pytest.raises(ValueError, match="context_smoothing"):
+        ppmi(np.eye(3), context_smoothing=0)
     with pytest.raises(ValueError, match="non-negative"):
         ppmi(-np.eye(3))
 
@@ -278,7 +278,7 @@ def test_svd_errors():
 def test_toy_pipeline_like_the_book():
     """Chapter 2: you and i end up close in the 2-D SVD of the toy PPMI matrix."""
     ids, words = toy_ids()
-    vecs, S = embed(ids, len(words), window=1, dim=2, alpha=1.0, eigen_weight=0.0, svd="dense")
+    vecs, S = embed(ids, len(words), window=1, dim=2, context_smoothing=1.0, eigen_weight=0.0, svd="dense")
     assert vecs.shape == (7, 2) and vecs.dtype == np.float32
     full = np.linalg.svd(book_ppmi(cooccurrence(ids, 7, 1).toarray()), compute_uv=False)
     np.testing.assert_allclose(S, full[:2], rtol=1e-5)
@@ -346,7 +346,7 @@ def top(vectors, words, query, n=5):
 def test_ptb_neighbours_are_the_books(ptb_train, alpha, eigen_weight):
     ids, words = ptb_book_mode(ptb_train)
     assert len(words) == 10_000
-    vecs, _ = embed(ids, len(words), window=2, dim=100, alpha=alpha, eigen_weight=eigen_weight)
+    vecs, _ = embed(ids, len(words), window=2, dim=100, context_smoothing=alpha, eigen_weight=eigen_weight)
     assert "month" in top(vecs, words, "year")
     assert {"i", "we", "they"} & set(top(vecs, words, "you"))
     assert "auto" in top(vecs, words, "car")
@@ -363,3 +363,20 @@ def test_train_on_ptb_sentences_like_the_cli(ptb_train):
     assert {"i", "we"} <= {w for w, _ in kv.most_similar("you", topn=5)}
     assert "auto" in {w for w, _ in kv.most_similar("car", topn=5)}
     assert {"honda", "nissan", "mazda", "lexus"} & {w for w, _ in kv.most_similar("toyota", topn=5)}
+
+
+def test_alpha_is_the_deprecated_spelling_of_context_smoothing():
+    from wordvec.config import TrainConfig
+
+    dense = np.random.default_rng(3).poisson(1.0, (10, 10)).astype(float)
+    with pytest.warns(DeprecationWarning, match="context_smoothing"):
+        old = ppmi(dense, alpha=0.5).toarray()
+    np.testing.assert_array_equal(old, ppmi(dense, context_smoothing=0.5).toarray())
+    with pytest.warns(DeprecationWarning, match="context_smoothing"):
+        assert TrainConfig(model="ppmi", alpha=0.5).context_smoothing == 0.5
+    assert TrainConfig(model="skipgram", alpha=0.01).learning_rate == 0.01  # alpha is the learning rate
+    with pytest.raises(ValueError, match="same option"):
+        TrainConfig(alpha=0.01, lr=0.02)
+    # configs saved before 0.2 (checkpoints, vector metadata) wrote PPMI's smoothing as "alpha"
+    assert TrainConfig.from_dict({"model": "ppmi", "alpha": 0.6}).context_smoothing == 0.6
+    assert TrainConfig.from_dict({"model": "skipgram", "alpha": 0.6}).lr is None

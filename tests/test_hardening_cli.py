@@ -57,8 +57,9 @@ TRAIN = ("--min-count", "1", "--dim", "8", "--epochs", "1", "--threads", "1", "-
 @pytest.mark.parametrize("flags, fragment", [
     (["--seed", "-1"], "seed"),
     (["--seed", str(2**64)], "seed"),
-    (["--model", "ppmi", "--alpha", "nan"], "alpha"),
-    (["--model", "ppmi", "--alpha", "-1"], "alpha"),
+    (["--model", "ppmi", "--context-smoothing", "nan"], "context_smoothing"),
+    (["--model", "ppmi", "--context-smoothing", "-1"], "context_smoothing"),
+    (["--alpha", "0.1", "--lr", "0.2"], "same option"),
     (["--lr", "inf"], "lr"),
     (["--lr", "nan"], "lr"),
     (["--engine", "reference", "--loss", "softmax"], "softmax"),

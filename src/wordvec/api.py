@@ -1,4 +1,5 @@
-"""The Python entry points: `train()` and the gensim/scikit-learn style estimators."""
+"""The Python entry points: `train()` (every engine and model) and the `PPMI` estimator; gensim's
+`Word2Vec` and `FastText` models live in `wordvec.model` (both are `wordvec.Word2Vec`, ...)."""
 
 from __future__ import annotations
 
@@ -67,82 +68,27 @@ def train(
     return engine_module(config).train(corpus, config, progress=progress, callbacks=callbacks)
 
 
-class _Estimator:
-    """fit(corpus) -> self, then `.wv` holds the KeyedVectors (as in gensim)."""
+class PPMI:
+    """Count-based vectors (the book's chapter 2): co-occurrence counts, PPMI, truncated SVD.
 
-    _model: str = "skipgram"
+    `PPMI(window=2, dim=100, context_smoothing=0.75).fit(corpus).wv`; options are TrainConfig's."""
 
     def __init__(self, **options) -> None:
-        self.config = TrainConfig(model=self._model, **options)
+        self.config = TrainConfig(model="ppmi", **options)
         self.wv = None
 
-    def fit(self, corpus, *, progress: bool = False, callbacks: Iterable[Callable] = ()) -> "_Estimator":
+    def fit(self, corpus, *, progress: bool = False, callbacks: Iterable[Callable] = ()) -> "PPMI":
         self.wv = train(corpus, self.config, progress=progress, callbacks=tuple(callbacks))
         return self
 
     def __repr__(self) -> str:
         c = self.config
-        return f"{type(self).__name__}(model={c.model!r}, engine={c.engine!r}, dim={c.dim}, window={c.window})"
+        return f"PPMI(dim={c.dim}, window={c.window}, context_smoothing={c.context_smoothing})"
 
 
-class Word2Vec(_Estimator):
-    """word2vec estimator: `Word2Vec(model="cbow", dim=100).fit("ptb").wv.most_similar("you")`.
+def __getattr__(name: str):
+    if name in ("Word2Vec", "FastText"):  # their home before 0.2
+        from wordvec import model
 
-    gensim's names are accepted too: vector_size, sg, workers, alpha (the learning rate), hs.
-    """
-
-    def __init__(
-        self,
-        model: str = "skipgram",
-        *,
-        vector_size: int | None = None,
-        sg: int | None = None,
-        workers: int | None = None,
-        hs: int | None = None,
-        alpha: float | None = None,
-        **options,
-    ) -> None:
-        if vector_size is not None:
-            options["dim"] = vector_size
-        if sg is not None:
-            model = "skipgram" if sg else "cbow"
-        if workers is not None:
-            options["threads"] = workers
-        if hs:
-            options["loss"] = "hs"
-        if alpha is not None:  # gensim's alpha is the learning rate
-            options["lr"] = alpha
-        self._model = model
-        super().__init__(**options)
-
-
-class PPMI(_Estimator):
-    """Count-based vectors: co-occurrence counts, PPMI, truncated SVD (the book's chapter 2)."""
-
-    _model = "ppmi"
-
-
-class FastText(Word2Vec):
-    """The subword (fastText) model: `FastText(min_n=3, max_n=6).fit("ptb").wv["unseenword"]`.
-
-    Word2Vec's options, plus gensim's `min_n`, `max_n` and `bucket` (or wordvec's `minn`, `maxn`);
-    `.wv` is a `SubwordVectors`, which gives vectors to words outside the vocabulary too.
-    """
-
-    def __init__(
-        self,
-        model: str = "skipgram",
-        *,
-        min_n: int | None = None,
-        max_n: int | None = None,
-        bucket: int | None = None,
-        **options,
-    ) -> None:
-        if min_n is not None:
-            options["minn"] = min_n
-        if max_n is not None:
-            options["maxn"] = max_n
-        if bucket is not None:
-            options["bucket"] = bucket
-        super().__init__(model, subwords=True, **options)
-
+        return getattr(model, name)
+    raise AttributeError(f"module 'wordvec.api' has no attribute {name!r}")

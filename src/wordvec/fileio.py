@@ -217,7 +217,7 @@ def read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, dtype
     """One stored .npy member, its header checked against `dtype` and `shapes` (None in a shape:
     any extent) before any data is read; exactly the bytes header and zip directory agree on.
     `mmap=True` maps the data read-only from the file instead of reading it."""
-    name = info.filename
+    name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
     with archive.open(info) as handle:
         version = np.lib.format.read_magic(handle)
         if version == (1, 0):

@@ -16,6 +16,7 @@ array together, so a generator works as `sentences`; training runs on wordvec's 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import numbers
 import os
@@ -29,6 +30,8 @@ import numpy as np
 from wordvec.callbacks import call_hook, split_callbacks
 from wordvec.config import TrainConfig
 from wordvec.errors import CorpusError, WordvecError
+
+logger = logging.getLogger("wordvec")
 
 #: gensim's trim_rule answers (gensim.utils.RULE_*)
 RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
@@ -173,9 +176,12 @@ class Word2Vec:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise ValueError(f"{name} must be a whole number, got {value!r:.40}")
-        for name in ("vector_size", "window", "min_count", "workers", "epochs", "batch_words"):
+        for name in ("vector_size", "window", "workers", "batch_words"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("min_count", "epochs"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.negative < 0:
             raise ValueError(f"negative must be >= 0, got {self.negative}")
         if not self.hs and not self.negative and self._loss_name != "softmax":
@@ -200,7 +206,7 @@ class Word2Vec:
             raise ValueError(f"max_final_vocab must be a whole number >= 1 or None, got {self.max_final_vocab!r:.40}")
         if self.trim_rule is not None and not callable(self.trim_rule):
             raise TypeError("trim_rule must be a function (word, count, min_count) -> RULE_*")
-        self._train_config(self.epochs, self.alpha, self.min_alpha)  # the remaining checks
+        self._train_config(max(self.epochs, 1), self.alpha, self.min_alpha)  # the remaining checks
 
     @property
     def loss(self) -> str:
@@ -215,14 +221,14 @@ class Word2Vec:
             options.update(subwords=True, minn=self.min_n, maxn=self.max_n, bucket=self.bucket)
         return TrainConfig(
             model="skipgram" if self.sg else "cbow", engine="fast", dim=self.vector_size, window=self.window,
-            negative=max(int(self.negative), 1), loss=self.loss, min_count=self.min_count, sample=self.sample,
+            negative=max(int(self.negative), 1), loss=self.loss, min_count=max(int(self.min_count), 1), sample=self.sample,
             epochs=epochs, lr=start_alpha, min_lr=end_alpha, threads=self.workers, seed=self.seed,
             ns_exponent=self.ns_exponent, lowercase=self.lowercase, **options)
 
     @property
     def config(self) -> TrainConfig:
         """The TrainConfig the next `train(epochs=self.epochs)` runs with."""
-        return self._train_config(self.epochs, self.alpha, self.min_alpha)
+        return self._train_config(max(self.epochs, 1), self.alpha, self.min_alpha)
 
     def _empty_vectors(self):
         from wordvec.vectors import KeyedVectors
@@ -332,6 +338,7 @@ class Word2Vec:
             at = np.minimum(at, max(len(old_table.buckets) - 1, 0))
             same = old_table.buckets[at] == self._ngrams.buckets if len(old_table.buckets) else \
                 np.zeros(len(self._ngrams.buckets), bool)
+            full[V:] = self._initial_ngram_rows(self._ngrams.buckets)
             full[V + np.flatnonzero(same)] = self._W_in[old_V + at[same]]
             W_in = full
         W_out = np.zeros((self._n_out(V), dim), np.float32)
@@ -359,7 +366,9 @@ class Word2Vec:
 
         if self._vocab is None:
             return
-        meta = {"config": self.config.to_dict(), "engine": "fast", "loss_history": dict(self.history),
+        meta = {"config": self.config.to_dict(), "engine": "fast",
+                "loss_history": {k: [v if math.isfinite(v) else None for v in values]  # JSON has no NaN
+                                 for k, values in self.history.items()},
                 "train_seconds": self.total_train_time}
         if self.comment:
             meta["comment"] = self.comment
@@ -414,8 +423,7 @@ class Word2Vec:
         self.running_training_loss, self._loss_done = 0.0, 0.0
         if epochs == 0 or len(corpus) == 0:
             if len(corpus) == 0:
-                warnings.warn("no word of the corpus is in the vocabulary: nothing was trained", UserWarning,
-                              stacklevel=2)
+                logger.warning("no word of the corpus is in the vocabulary: nothing was trained")
             return 0, epochs * len(scanned)
         config = self._train_config(int(epochs), start, end)
         if not self._W_in.flags.writeable:  # loaded with mmap="r": train a private copy
@@ -469,7 +477,10 @@ class Word2Vec:
 
     def get_latest_training_loss(self) -> float:
         """The summed loss of the latest `train()` call so far (every pair's negative
-        log-likelihood, float64): read it in `on_epoch_end` and take differences for each epoch's."""
+        log-likelihood, float64): read it in `on_epoch_end` and take differences for each epoch's.
+        0.0 unless the model was made or trained with `compute_loss=True`, as in gensim."""
+        if not self.compute_loss:
+            return 0.0
         trainer = self._trainer
         if trainer is not None:
             return float(self._loss_done + trainer.epoch_nll.sum())
@@ -501,7 +512,7 @@ class Word2Vec:
             context_words_list = [context_words_list]
         rows = [self.wv.get_index(w) for w in context_words_list if self.wv.has_index_for(w)]
         if not rows:
-            warnings.warn("none of the context words is in the vocabulary", UserWarning, stacklevel=2)
+            logger.warning("none of the context words is in the vocabulary")
             return None
         hidden = self.wv.vectors[rows].astype(np.float64).mean(axis=0)
         scores = self._W_out.astype(np.float64) @ hidden
@@ -595,10 +606,38 @@ class FastText(Word2Vec):
 
         return NgramTable.build(self._vocab.index_to_key, self.min_n, self.max_n, self.bucket)
 
+    def _initial_ngram_rows(self, buckets: np.ndarray) -> np.ndarray:
+        """Starting rows of n-gram buckets, uniform(-1, 1) / dim as gensim's: a function of
+        (seed, bucket) alone, so the rows no vocabulary word uses need not be stored (an unseen
+        word made only of such n-grams still gets the vector gensim and fastText would give)."""
+        return bucket_rows(int(self.seed), np.asarray(buckets, dtype=np.int64), int(self.vector_size))
+
+    def _init_weights(self) -> None:
+        super()._init_weights()
+        V = len(self._vocab)
+        self._W_in[V:] = self._initial_ngram_rows(self._ngrams.buckets)
+
+    def _refresh_wv(self) -> None:
+        super()._refresh_wv()
+        if self._vocab is not None:
+            self.wv.initial_rows = self._initial_ngram_rows
+
     def _empty_vectors(self):
         from wordvec.vectors import KeyedVectors
 
         return KeyedVectors(self.vector_size)
+
+
+def bucket_rows(seed: int, buckets: np.ndarray, dim: int) -> np.ndarray:
+    """uniform(-1, 1) / dim rows, one per bucket, from a counter-based hash of (seed, bucket, j)."""
+    with np.errstate(over="ignore"):
+        z = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)) ^ (
+            buckets.astype(np.uint64)[:, None] * np.uint64(dim) + np.arange(dim, dtype=np.uint64)[None, :])
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    unit = (z >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / (1 << 24))
+    return (unit * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
 
 
 # ---- corpora ----

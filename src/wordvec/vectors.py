@@ -439,8 +439,26 @@ class KeyedVectors:
         return [self.index_to_key[i] for i in np.flatnonzero(distances < distances[e2]) if i != e1]
 
     def words_closer_than(self, word1: str, word2: str) -> list[str]:
-        """gensim's older name of `closer_than`."""
+        """gensim's older name of `closer_than` (deprecated there too)."""
+        import warnings
+
+        warnings.warn("words_closer_than is deprecated: use closer_than", DeprecationWarning, stacklevel=2)
         return self.closer_than(word1, word2)
+
+    def vectors_for_all(self, keys: Iterable[str], allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> "KeyedVectors":
+        """A new KeyedVectors of `keys` (duplicates once, in order) that have a vector: vocabulary
+        words, and with `allow_inference` unseen words a subword model can compose."""
+        seen: dict[str, None] = {}
+        for key in keys:
+            if isinstance(key, str) and (self.has_index_for(key) or (allow_inference and self._has_vector(key))):
+                seen.setdefault(key, None)
+        words = list(seen)
+        vectors = self._stack(words) if words else np.zeros((0, self.vector_size), np.float32)
+        counts = None
+        if copy_vecattrs and self.counts is not None:
+            counts = [int(self.counts[self.key_to_index[w]]) if w in self.key_to_index else 0 for w in words]
+        return KeyedVectors(np.array(vectors, dtype=np.float32), words, counts=counts)
 
     def rank(self, key1: str, key2: str) -> int:
         """Rank of `key2` among the neighbours of `key1` (1: the nearest)."""
@@ -794,9 +812,21 @@ class SubwordVectors(KeyedVectors):
         `has_index_for` says whether it is in the vocabulary."""
         return self._has_vector(word)
 
+    #: for a model still in training (the gensim-style FastText): bucket ids -> their rows' starting
+    #: values, standing in for rows no vocabulary word uses (fastText and gensim allocate all of
+    #: them at random); None for vectors read from files, where such rows are unknown
+    initial_rows = None
+
     def _unseen_vector(self, word: str) -> np.ndarray:
         rows = self.ngram_rows(word)
         known = rows[rows >= 0]
+        if self.initial_rows is not None and len(rows) > len(known):
+            from wordvec.subwords import ngram_buckets
+
+            buckets = ngram_buckets(word, self.minn, self.maxn, self.bucket)
+            total = self.ngram_vectors[np.sort(known)].astype(np.float64).sum(axis=0) + \
+                self.initial_rows(buckets[rows < 0]).astype(np.float64).sum(axis=0)
+            return (total / len(rows)).astype(np.float32)
         if len(known) == 0:
             raise UnknownWordError([word])
         total = self.ngram_vectors[np.sort(known)].astype(np.float64).sum(axis=0)
