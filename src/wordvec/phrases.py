@@ -22,6 +22,8 @@ pickles.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import math
 import os
@@ -30,7 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from wordvec._jit import njit
+from wordvec import phrase_kernels as pk
 from wordvec.errors import CorpusError, WordvecError
 
 #: gensim's English connector words (gensim.models.phrases.ENGLISH_CONNECTOR_WORDS)
@@ -85,169 +87,136 @@ def _scores(scoring, a, b, ab, len_vocab: int, min_count: int, corpus_word_count
                      for x, y, z in zip(a.tolist(), b.tolist(), ab.tolist())], dtype=np.float64)
 
 
-# ---------------------------------------------------------------------------- kernels
-
-_FNV = np.uint64(0xCBF29CE484222325)
-_MUL = np.uint64(0x100000001B3)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+# ---------------------------------------------------------------------------- the table
 
 
-@njit(inline="always", cache=True)
-def _span_key(model_ids, scan_ids, a, b):
-    """64-bit key of the token sequence scan_ids[a:b] in model ids (-1 when one is unknown...
-    returned as key 0 with ok=False)."""
-    h = _FNV
-    for k in range(a, b):
-        m = model_ids[scan_ids[k]]
-        if m < 0:
-            return np.uint64(0), False
-        h = (h ^ np.uint64(m)) * _MUL
-        h = (h ^ (h >> np.uint64(29))) * _M1
-    h = (h ^ (h >> np.uint64(31))) * _M2
-    return h ^ (h >> np.uint64(33)), True
+class SequenceTable:
+    """Distinct token sequences with counts: `phrase_kernels`' hash table and its arrays.
+
+    Entries 0..n-1 in insertion order: rows of `ent` (key, first two tokens, count) and tokens
+    `pool[starts[e]:starts[e] + lengths[e]]` (model ids); `slots` (int32, a power of two, at most
+    half full) index them by key."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.used = 0
+        self.ent = np.zeros((1024, 3), np.int64)
+        self.starts = np.zeros(1024, np.int64)
+        self.lengths = np.zeros(1024, np.int64)
+        self.pool = np.zeros(4096, np.int32)
+        self.slots = np.full(4096, pk.EMPTY, np.int32)
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Count of each entry (a view)."""
+        return self.ent[: self.n, pk.ENT_COUNT]
+
+    @property
+    def keys(self) -> np.ndarray:
+        return self.ent[: self.n, pk.ENT_KEY].view(np.uint64)
+
+    def reserve(self, entries: int, tokens: int) -> None:
+        """Room for `entries` more entries holding `tokens` more tokens."""
+        need = self.n + entries
+        if need > len(self.ent):
+            size = max(need, 2 * len(self.ent))
+            for name in ("ent", "starts", "lengths"):
+                old = getattr(self, name)
+                new = np.zeros((size, *old.shape[1:]), old.dtype)
+                new[: self.n] = old[: self.n]
+                setattr(self, name, new)
+        if self.used + tokens > len(self.pool):
+            new = np.zeros(max(self.used + tokens, 2 * len(self.pool)), np.int32)
+            new[: self.used] = self.pool[: self.used]
+            self.pool = new
+        if 2 * need > len(self.slots):
+            self._rehash(1 << int(2 * need - 1).bit_length())
+
+    def _rehash(self, size: int) -> None:
+        self.slots = np.full(size, pk.EMPTY, np.int32)
+        pk.rehash(self.slots, self.ent, self.n)
+
+    def count(self, ids: np.ndarray, offsets: np.ndarray, model_ids: np.ndarray, is_conn: np.ndarray, cut: int,
+              unigram: np.ndarray) -> None:
+        """Count the candidates (and words) of one chunk; the table grows (doubling) as it fills."""
+        sentence, n_sent = 0, len(offsets) - 1
+        state = np.array([self.n, self.used], np.int64)
+        while True:
+            sentence = pk.count_chunk(ids, offsets, sentence, model_ids, is_conn, cut, unigram, self.slots, self.ent,
+                                      self.starts, self.lengths, self.pool, state)
+            self.n, self.used = int(state[0]), int(state[1])
+            if sentence >= n_sent:
+                return
+            size = int(offsets[sentence + 1] - offsets[sentence])
+            self.reserve(max(size, len(self.ent)), max(2 * size, len(self.pool)))
+
+    def sequences(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CSR (offsets, tokens) of entries `rows`, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lengths = self.lengths[rows]
+        offsets = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        positions = np.repeat(self.starts[rows] - offsets[:-1], lengths) + np.arange(int(offsets[-1]))
+        return offsets, self.pool[positions].astype(np.int32)
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only entries `rows` (in that order): gensim's pruning."""
+        offsets, tokens = self.sequences(rows)
+        ent = self.ent[rows].copy()
+        self.__init__()
+        self._fill(offsets, tokens, ent)
+
+    @classmethod
+    def from_sequences(cls, offsets: np.ndarray, tokens: np.ndarray, counts: np.ndarray) -> "SequenceTable":
+        table = cls()
+        offsets, tokens = np.asarray(offsets, np.int64), np.asarray(tokens, np.int32)
+        ent = np.zeros((len(offsets) - 1, 3), np.int64)
+        pk.sequence_keys(tokens, offsets[:-1].copy(), np.diff(offsets), ent)
+        ent[:, pk.ENT_COUNT] = counts
+        table._fill(offsets, tokens, ent)
+        return table
+
+    def _fill(self, offsets, tokens, ent) -> None:
+        n = len(offsets) - 1
+        self.reserve(n, len(tokens))
+        self.pool[: len(tokens)] = tokens
+        self.used = len(tokens)
+        self.starts[:n] = offsets[:-1]
+        self.lengths[:n] = np.diff(offsets)
+        self.ent[:n] = ent
+        self.n = n
+        self._rehash(len(self.slots))
+
+    def find(self, tokens: Sequence[int]) -> int:
+        """Entry of a sequence of model ids, or -1."""
+        ids = np.asarray(tokens, dtype=np.int32)
+        if len(ids) < 2:
+            return -1
+        identity = np.arange(int(ids.max(initial=0)) + 1, dtype=np.int32)
+        key, ok = pk.span_key(identity, ids, 0, len(ids))
+        return int(pk.find(self.slots, self.ent, self.starts, self.lengths, self.pool, identity, ids, 0, len(ids),
+                           key)) if ok else -1
 
 
-@njit(cache=True)
-def learn_chunk(scan_ids, offsets, model_ids, is_conn, unigram, keys, starts, lengths, max_len):
-    """Count one chunk: unigram[m] += 1 for each non-connector word; every candidate (a word, the
-    connectors after it, the next word) gets its key, start and length. Sentences are cut every
-    `max_len` tokens (0: never). Returns the number of candidates."""
-    n = 0
-    for s in range(offsets.shape[0] - 1):
-        start = -1
-        first = offsets[s]
-        for p in range(offsets[s], offsets[s + 1]):
-            if max_len > 0 and (p - first) % max_len == 0:
-                start = -1  # a new piece of a long line: no phrase across the cut
-            w = scan_ids[p]
-            if not is_conn[w]:
-                unigram[model_ids[w]] += 1
-                if start >= 0:
-                    key, ok = _span_key(model_ids, scan_ids, start, p + 1)
-                    keys[n] = key
-                    starts[n] = start
-                    lengths[n] = p + 1 - start
-                    n += 1
-                start = p
-    return n
+class _Accepted:
+    """The phrases a model joins: their table (entry i is accepted phrase i), scores, strings, and
+    which words can begin one."""
 
-
-@njit(cache=True)
-def same_spans(scan_ids, model_ids, starts, lengths, order, group_first, ref_tokens, ref_offsets, ref_index):
-    """True when every candidate in sorted `order` equals its group's reference sequence
-    (ref_tokens[ref_offsets[g]:ref_offsets[g + 1]] for group ref_index[group]); a False means two
-    sequences share a key (a hash collision)."""
-    g = -1
-    for i in range(order.shape[0]):
-        if group_first[i]:
-            g += 1
-        r = ref_index[g]
-        if r < 0:
-            continue
-        j = order[i]
-        a, n = starts[j], lengths[j]
-        if ref_offsets[r + 1] - ref_offsets[r] != n:
-            return False
-        for k in range(n):
-            if model_ids[scan_ids[a + k]] != ref_tokens[ref_offsets[r] + k]:
-                return False
-    return True
-
-
-@njit(inline="always", cache=True)
-def _find(model_ids, scan_ids, a, b, acc_keys, acc_offsets, acc_tokens):
-    key, ok = _span_key(model_ids, scan_ids, a, b)
-    if not ok:
-        return -1
-    i = np.searchsorted(acc_keys, key)
-    while i < acc_keys.shape[0] and acc_keys[i] == key:
-        if acc_offsets[i + 1] - acc_offsets[i] == b - a:
-            same = True
-            for k in range(b - a):
-                if acc_tokens[acc_offsets[i] + k] != model_ids[scan_ids[a + k]]:
-                    same = False
-                    break
-            if same:
-                return i
-        i += 1
-    return -1
-
-
-@njit(cache=True)
-def apply_chunk(scan_ids, offsets, model_ids, is_conn, acc_keys, acc_offsets, acc_tokens, out_start, out_phrase,
-                out_offsets, max_len):
-    """gensim's `analyze_sentence` over a chunk: output token k covers scan positions
-    out_start[k]..out_start[k + 1] (a phrase when out_phrase[k] >= 0, its accepted index);
-    out_offsets[s] is sentence s's first output token. Returns the output token count."""
-    n = 0
-    out_offsets[0] = 0
-    n_sent = 0
-    for s in range(offsets.shape[0] - 1):
-        lo, hi = offsets[s], offsets[s + 1]
-        piece = lo
-        while piece < hi:
-            end = min(hi, piece + max_len) if max_len > 0 else hi
-            start = -1
-            for p in range(piece, end):
-                w = scan_ids[p]
-                if not is_conn[w]:
-                    if start >= 0:
-                        found = _find(model_ids, scan_ids, start, p + 1, acc_keys, acc_offsets, acc_tokens)
-                        if found >= 0:
-                            out_start[n] = start
-                            out_phrase[n] = found
-                            n += 1
-                            start = -1
-                        else:
-                            for q in range(start, p):
-                                out_start[n] = q
-                                out_phrase[n] = -1
-                                n += 1
-                            start = p
-                    else:
-                        start = p
-                elif start < 0:
-                    out_start[n] = p
-                    out_phrase[n] = -1
-                    n += 1
-            if start >= 0:
-                for q in range(start, end):
-                    out_start[n] = q
-                    out_phrase[n] = -1
-                    n += 1
-            n_sent += 1
-            out_offsets[n_sent] = n
-            piece = end
-    out_start[n] = offsets[offsets.shape[0] - 1]
-    return n, n_sent
-
-
-@njit(cache=True)
-def write_chunk(scan_ids, out_start, n_out, out_offsets, n_sent, pool, ent_start, ent_len, delimiter, out):
-    """The output text of `apply_chunk`: tokens joined by `delimiter` inside a phrase, spaces
-    between tokens, a line per sentence. Returns the bytes written to `out`."""
-    w = 0
-    k = 0
-    for s in range(n_sent):
-        for t in range(out_offsets[s], out_offsets[s + 1]):
-            if t > out_offsets[s]:
-                out[w] = 32
-                w += 1
-            for p in range(out_start[t], out_start[t + 1]):
-                if p > out_start[t]:
-                    for d in range(delimiter.shape[0]):
-                        out[w] = delimiter[d]
-                        w += 1
-                e = scan_ids[p]
-                a = ent_start[e]
-                for q in range(ent_len[e]):
-                    out[w] = pool[a + q]
-                    w += 1
-        out[w] = 10
-        w += 1
-        k += 1
-    return w
+    def __init__(self, offsets: np.ndarray, tokens: np.ndarray, scores: np.ndarray, words: list[str],
+                 delimiter: str, n_words: int):
+        self.table = SequenceTable.from_sequences(offsets, tokens, np.zeros(len(offsets) - 1, np.int64))
+        self.offsets, self.tokens = offsets, tokens
+        self.scores = np.asarray(scores, np.float64)
+        self.can_start = np.zeros(max(n_words, 1), np.bool_)
+        if len(tokens):
+            self.can_start[tokens[offsets[:-1]]] = True
+        join = delimiter.join
+        listed, bounds = tokens.tolist(), offsets.tolist()
+        self.strings = {join(words[t] for t in listed[bounds[i]:bounds[i + 1]]): float(self.scores[i])
+                        for i in range(len(self.scores))}
 
 
 # ---------------------------------------------------------------------------- reading corpora
@@ -334,13 +303,12 @@ def _is_single(obj) -> tuple[bool, Any]:
 
 
 class _PhraseApplier:
-    """What Phrases and FrozenPhrases share: applying accepted phrases to sentences and corpora."""
+    """What Phrases and FrozenPhrases share: applying the accepted phrases (`_accepted()`, an
+    `_Accepted`) to sentences, corpora and files; `_words`/`_key_to_index` are the model's words."""
 
     delimiter: str
     connector_words: frozenset
     threshold: float
-
-    # subclasses provide: _accepted() -> (keys, offsets, tokens, scores, strings), _words, _key_to_index
 
     def __getitem__(self, sentence):
         """One sentence (a list of words) -> its tokens with phrases joined; a corpus -> an
@@ -352,7 +320,7 @@ class _PhraseApplier:
 
     def analyze_sentence(self, sentence: Sequence[str]) -> Iterator[tuple[str, float | None]]:
         """(token, score) for each output token of one sentence, score None for single words."""
-        phrases = self._phrase_scores()
+        phrases = self._accepted().strings
         start, between = None, []
         join = self.delimiter.join
         for word in sentence:
@@ -380,9 +348,6 @@ class _PhraseApplier:
     def _apply_one(self, sentence: Sequence[str]) -> list[str]:
         return [token for token, _ in self.analyze_sentence(sentence)]
 
-    def _phrase_scores(self) -> dict[str, float]:
-        return self._accepted()[4]
-
     def _apply_batch(self, sentences: list) -> list[list[str]]:
         """Many sentences at once through the tokenizer and `apply_chunk`; a batch the tokenizer
         would read differently (words holding whitespace, empty words, invalid text) takes the
@@ -395,47 +360,63 @@ class _PhraseApplier:
 
     def _compiled_batch(self, sentences: list[list[str]]) -> list[list[str]]:
         keep = [i for i, s in enumerate(sentences) if s]
-        out: list[list[str]] = [[] for _ in sentences]
+        out: list = [[] if not s else None for s in sentences]
         if not keep:
             return out
-        results: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        results: list = []
         reader = _Reader([sentences[i] for i in keep], self.connector_words, self._key_to_index, None)
-        keys, offsets, tokens, _, _ = self._accepted()
-
-        def consume(ids: np.ndarray, sent_offsets: np.ndarray) -> None:
-            results.append(self._run_apply(reader, ids, sent_offsets, keys, offsets, tokens, 0))
-
-        reader.run(consume)
-        scanned = [n_sent for _, _, _, n_sent in results]
-        if sum(scanned) != len(keep):
+        accepted = self._accepted()
+        reader.run(lambda ids, offsets: results.append(self._run_apply(reader, accepted, ids, offsets, 0)))
+        if sum(n_sent for *_, n_sent in results) != len(keep):
             raise _Misaligned
+        with _no_gc():  # many small lists: the cyclic collector would rescan the corpus again and again
+            self._splice(sentences, keep, results, out)
+        return out
+
+    def _splice(self, sentences, keep, results, out) -> None:
+        """Each sentence's tokens with its phrases joined, sliced from the sentence itself."""
         join = self.delimiter.join
         s = 0
         for out_start, out_phrase, out_offsets, n_sent in results:
-            starts = out_start.tolist()
+            first = out_start[out_offsets[:-1]]  # each sentence's first position
+            ends = out_start[out_offsets[1:]]
+            phrase_tokens = np.flatnonzero(out_phrase >= 0)
+            owner = np.searchsorted(out_offsets, phrase_tokens, side="right") - 1
+            p_start, p_end = out_start[phrase_tokens], out_start[phrase_tokens + 1]
+            bounds = np.searchsorted(owner, np.arange(n_sent + 1))
+            first_l, ends_l, b_l = first.tolist(), ends.tolist(), bounds.tolist()
+            ps, pe = p_start.tolist(), p_end.tolist()
             for j in range(n_sent):
                 words = sentences[keep[s]]
-                a0 = starts[out_offsets[j]]  # position of the sentence's first token
-                if starts[out_offsets[j + 1]] - a0 != len(words):
+                a0 = first_l[j]
+                if ends_l[j] - a0 != len(words):
                     raise _Misaligned
-                row = []
-                for t in range(out_offsets[j], out_offsets[j + 1]):
-                    a, b = starts[t] - a0, starts[t + 1] - a0
-                    row.append(words[a] if b - a == 1 else join(words[a:b]))
-                out[keep[s]] = row
+                if b_l[j] == b_l[j + 1]:  # no phrase: the sentence as it is
+                    out[keep[s]] = list(words)
+                else:
+                    row: list[str] = []
+                    at = 0
+                    for k in range(b_l[j], b_l[j + 1]):
+                        a, b = ps[k] - a0, pe[k] - a0
+                        row.extend(words[at:a])
+                        row.append(join(words[a:b]))
+                        at = b
+                    row.extend(words[at:])
+                    out[keep[s]] = row
                 s += 1
-        return out
 
     @staticmethod
-    def _run_apply(reader, ids, sent_offsets, keys, offsets, tokens, cut):
+    def _run_apply(reader, accepted, ids, sent_offsets, cut):
         n = len(ids)
         out_start = np.empty(n + 1, np.int64)
         out_phrase = np.empty(n + 1, np.int64)
-        pieces = len(sent_offsets) - 1 + (n // cut if cut else 0)
-        out_offsets = np.empty(pieces + 2, np.int64)
-        count, n_sent = apply_chunk(ids, sent_offsets, reader.model_ids, reader.is_conn, keys, offsets, tokens,
-                                    out_start, out_phrase, out_offsets, cut)
-        out_start[count] = sent_offsets[-1]
+        out_offsets = np.empty(len(sent_offsets) + (n // cut if cut else 0) + 1, np.int64)
+        t = accepted.table
+        can_start = accepted.can_start
+        if len(can_start) < len(reader.model_ids):  # words the model never saw begin nothing
+            can_start = np.concatenate([can_start, np.zeros(len(reader.model_ids) - len(can_start), np.bool_)])
+        count, n_sent = pk.apply_chunk(ids, sent_offsets, reader.model_ids, reader.is_conn, can_start, t.slots, t.ent,
+                                       t.starts, t.lengths, t.pool, cut, out_start, out_phrase, out_offsets)
         return out_start[: count + 1].copy(), out_phrase[:count].copy(), out_offsets[: n_sent + 1].copy(), n_sent
 
     def apply(self, corpus, out: str | os.PathLike) -> tuple[int, int]:
@@ -443,44 +424,58 @@ class _PhraseApplier:
         (one sentence a line; atomically). Returns (sentences, phrases joined)."""
         from wordvec.fileio import atomic_write
 
-        source = _source(corpus)
-        keys, offsets, tokens, _, _ = self._accepted()
+        accepted = self._accepted()
         delimiter = np.frombuffer(self.delimiter.encode("utf-8"), np.uint8)
         totals = [0, 0]
+        reader = _Reader(_source(corpus), self.connector_words, self._key_to_index, None)
+        scan = reader.scan
         with atomic_write(out, "wb") as handle:
-            reader = _Reader(source, self.connector_words, self._key_to_index, None)
-            scan = reader.scan
-
             def consume(ids: np.ndarray, sent_offsets: np.ndarray) -> None:
-                out_start, out_phrase, out_offsets, n_sent = self._run_apply(
-                    reader, ids, sent_offsets, keys, offsets, tokens, reader.cut)
-                widths = scan.ent_len[ids].astype(np.int64).sum() if len(ids) else 0
-                buffer = np.empty(int(widths) + len(ids) * (len(delimiter) + 1) + n_sent + 16, np.uint8)
-                written = write_chunk(ids, out_start, len(out_phrase), out_offsets, n_sent, scan.pool,
-                                      scan.ent_start, scan.ent_len, delimiter, buffer)
-                handle.write(buffer[:written].tobytes())
+                out_start, out_phrase, out_offsets, n_sent = self._run_apply(reader, accepted, ids, sent_offsets,
+                                                                             reader.cut)
+                size = int(scan.ent_len[ids].sum()) + len(ids) * (len(delimiter) + 1) + n_sent + 16
+                buffer = np.empty(size, np.uint8)
+                written = pk.write_chunk(ids, out_start, len(out_phrase), out_offsets, n_sent, scan.pool,
+                                         scan.ent_start, scan.ent_len, delimiter, buffer)
+                handle.write(memoryview(buffer)[:written])
                 totals[0] += n_sent
-                totals[1] += int((out_phrase >= 0).sum())
+                totals[1] += int(np.count_nonzero(out_phrase >= 0))
 
             reader.run(consume)
         return totals[0], totals[1]
 
     def _find_in(self, corpus) -> dict[str, float]:
         """{phrase: score} of the phrases applying to `corpus` would join."""
-        keys, offsets, tokens, scores, _ = self._accepted()
-        found = np.zeros(len(keys), bool)
+        accepted = self._accepted()
+        found = np.zeros(len(accepted.scores), bool)
         reader = _Reader(_source(corpus), self.connector_words, self._key_to_index, None)
 
         def consume(ids: np.ndarray, sent_offsets: np.ndarray) -> None:
-            _, out_phrase, _, _ = self._run_apply(reader, ids, sent_offsets, keys, offsets, tokens, reader.cut)
+            _, out_phrase, _, _ = self._run_apply(reader, accepted, ids, sent_offsets, reader.cut)
             found[out_phrase[out_phrase >= 0]] = True
 
         reader.run(consume)
-        return {self._phrase_string(i): float(scores[i]) for i in np.flatnonzero(found)}
+        names = list(accepted.strings)
+        return {names[i]: accepted.scores[i] for i in np.flatnonzero(found).tolist()}
 
-    def _phrase_string(self, i: int) -> str:
-        _, offsets, tokens, _, _ = self._accepted()
-        return self.delimiter.join(self._words[t] for t in tokens[offsets[i]:offsets[i + 1]].tolist())
+    def export_phrases(self) -> dict[str, float]:
+        """{phrase: score} of every phrase this model joins."""
+        return dict(self._accepted().strings)
+
+    def find_phrases(self, sentences) -> dict[str, float]:
+        """{phrase: score} of the phrases found when applying the model to `sentences`."""
+        return self._find_in(sentences)
+
+
+@contextlib.contextmanager
+def _no_gc():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Misaligned(Exception):
@@ -517,13 +512,23 @@ def _source(corpus):
     return corpus
 
 
+def _check_threshold(scoring, threshold) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or math.isnan(threshold):
+        raise ValueError(f"threshold must be a number, got {threshold!r}")
+    if scoring == "default" and threshold <= 0:
+        raise ValueError("threshold must be positive with the default scoring")
+    if scoring == "npmi" and not -1 <= threshold <= 1:
+        raise ValueError("threshold must be between -1 and 1 with npmi scoring")
+
+
 class Phrases(_PhraseApplier):
     """Learn phrases from a corpus (token lists, a `LineSentence`, a file or a directory).
 
     `Phrases(sentences, min_count=5, threshold=10.0, max_vocab_size=40_000_000, delimiter="_",
     scoring="default", connector_words=frozenset())`, gensim 4's parameters and defaults;
-    `phrases[sentence]`, `phrases[corpus]`, `add_vocab`, `find_phrases`, `export_phrases`,
-    `freeze()`, `save`/`load`, `vocab` (a dict of words and candidates with their counts).
+    `phrases[sentence]`, `phrases[corpus]`, `apply(corpus, out)`, `add_vocab`, `find_phrases`,
+    `export_phrases`, `freeze()`, `save`/`load`, `vocab` (a dict of the words and candidates
+    counted, as gensim's).
     """
 
     def __init__(self, sentences=None, min_count: float = 5, threshold: float = 10.0,
@@ -536,14 +541,11 @@ class Phrases(_PhraseApplier):
                 raise ValueError(f"unknown scoring {scoring!r}: use 'default', 'npmi' or a function")
         elif not callable(scoring):
             raise ValueError("scoring must be 'default', 'npmi' or a function")
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or math.isnan(threshold):
-            raise ValueError(f"threshold must be a number, got {threshold!r}")
-        if scoring == "default" and threshold <= 0:
-            raise ValueError("threshold must be positive with the default scoring")
-        if scoring == "npmi" and not -1 <= threshold <= 1:
-            raise ValueError("threshold must be between -1 and 1 with npmi scoring")
+        _check_threshold(scoring, threshold)
         if isinstance(max_vocab_size, bool) or not isinstance(max_vocab_size, int) or max_vocab_size < 1:
             raise ValueError(f"max_vocab_size must be a whole number >= 1, got {max_vocab_size!r}")
+        if isinstance(connector_words, str):
+            raise TypeError("connector_words must be a collection of words, not a string")
         self.min_count = min_count
         self.threshold = threshold
         self.max_vocab_size = max_vocab_size
@@ -556,10 +558,7 @@ class Phrases(_PhraseApplier):
         self._words: list[str] = []
         self._key_to_index: dict[str, int] = {}
         self._unigram = np.zeros(0, np.int64)
-        self._keys = np.zeros(0, np.uint64)  # candidates: sorted keys, counts, token sequences (CSR)
-        self._counts = np.zeros(0, np.int64)
-        self._offsets = np.zeros(1, np.int64)
-        self._tokens = np.zeros(0, np.int32)
+        self._table = SequenceTable()
         self._cache: tuple | None = None
         if sentences is not None:
             self.add_vocab(sentences)
@@ -570,7 +569,7 @@ class Phrases(_PhraseApplier):
 
     def __len__(self) -> int:
         """Distinct words and candidates counted (gensim's len(phrases.vocab))."""
-        return int(np.count_nonzero(self._unigram)) + len(self._keys)
+        return int(np.count_nonzero(self._unigram)) + len(self._table)
 
     # ---- learning ----
 
@@ -580,142 +579,70 @@ class Phrases(_PhraseApplier):
 
         def consume(ids: np.ndarray, offsets: np.ndarray) -> None:
             if len(self._words) > len(self._unigram):
-                self._unigram = np.concatenate([self._unigram, np.zeros(len(self._words) - len(self._unigram),
-                                                                        np.int64)])
-            n = len(ids)
-            keys = np.empty(n, np.uint64)
-            starts = np.empty(n, np.int64)
-            lengths = np.empty(n, np.int64)
-            found = learn_chunk(ids, offsets, reader.model_ids, reader.is_conn, self._unigram, keys, starts,
-                                lengths, reader.cut)
-            self.corpus_word_count += n
-            self._merge(ids, reader.model_ids, keys[:found], starts[:found], lengths[:found])
-            if len(self) > self.max_vocab_size:
-                self._prune(self.min_reduce)
+                grown = np.zeros(max(len(self._words), 2 * len(self._unigram)), np.int64)
+                grown[: len(self._unigram)] = self._unigram
+                self._unigram = grown
+            self._table.count(ids, offsets, reader.model_ids, reader.is_conn, reader.cut, self._unigram)
+            self.corpus_word_count += len(ids)
+            if len(self) > self.max_vocab_size:  # gensim's prune_vocab
+                self._unigram[self._unigram < self.min_reduce] = 0
+                self._table.keep(np.flatnonzero(self._table.counts >= self.min_reduce))
                 self.min_reduce += 1
 
-        reader.run(consume)
-        self._cache = None
-
-    def _merge(self, ids, model_ids, keys, starts, lengths) -> None:
-        """Add one chunk's candidates to the table (new keys keep the chunk's token sequence)."""
-        if len(keys) == 0:
-            return
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        first = np.ones(len(order), bool)
-        first[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        group_keys = sorted_keys[first]
-        group_counts = np.diff(np.append(np.flatnonzero(first), len(order)))
-        reps = order[first]
-        rep_lengths = lengths[reps]
-        rep_offsets = np.zeros(len(reps) + 1, np.int64)
-        np.cumsum(rep_lengths, out=rep_offsets[1:])
-        positions = np.repeat(starts[reps] - rep_offsets[:-1], rep_lengths) + np.arange(rep_offsets[-1])
-        rep_tokens = model_ids[ids[positions]].astype(np.int32)
-        if not same_spans(ids, model_ids, starts, lengths, order, first, rep_tokens, rep_offsets,
-                          np.arange(len(reps), dtype=np.int64)):
-            raise WordvecError("two different phrase candidates share a 64-bit key; please report this corpus")
-        # merge with the table: keys present in both must hold the same sequence
-        at = np.searchsorted(self._keys, group_keys)
-        hit = np.zeros(len(group_keys), bool)
-        inside = at < len(self._keys)
-        hit[inside] = self._keys[at[inside]] == group_keys[inside]
-        if hit.any():
-            old = at[hit]
-            old_len = self._offsets[old + 1] - self._offsets[old]
-            new_len = rep_offsets[np.flatnonzero(hit) + 1] - rep_offsets[np.flatnonzero(hit)]
-            if np.any(old_len != new_len) or not _same_tokens(self._tokens, self._offsets, old, rep_tokens,
-                                                              rep_offsets, np.flatnonzero(hit)):
-                raise WordvecError("two different phrase candidates share a 64-bit key; please report this corpus")
-            np.add.at(self._counts, old, group_counts[hit])
-        new = np.flatnonzero(~hit)
-        if len(new):
-            keys_all = np.concatenate([self._keys, group_keys[new]])
-            counts_all = np.concatenate([self._counts, group_counts[new]])
-            lengths_all = np.concatenate([np.diff(self._offsets), rep_lengths[new]])
-            tokens_new = rep_tokens[_csr_take(rep_offsets, new)]
-            tokens_all = np.concatenate([self._tokens, tokens_new])
-            offsets_all = np.zeros(len(keys_all) + 1, np.int64)
-            np.cumsum(lengths_all, out=offsets_all[1:])
-            order = np.argsort(keys_all, kind="stable")
-            self._keys, self._counts = keys_all[order], counts_all[order]
-            self._tokens = tokens_all[_csr_take(offsets_all, order)].astype(np.int32)
-            self._offsets = np.zeros(len(order) + 1, np.int64)
-            np.cumsum(lengths_all[order], out=self._offsets[1:])
-
-    def _prune(self, min_reduce: int) -> None:
-        """gensim's prune_vocab: drop words and candidates counted fewer than `min_reduce` times."""
-        self._unigram[self._unigram < min_reduce] = 0
-        keep = np.flatnonzero(self._counts >= min_reduce)
-        lengths = np.diff(self._offsets)[keep]
-        self._tokens = self._tokens[_csr_take(self._offsets, keep)]
-        self._keys, self._counts = self._keys[keep], self._counts[keep]
-        self._offsets = np.zeros(len(keep) + 1, np.int64)
-        np.cumsum(lengths, out=self._offsets[1:])
+        try:
+            reader.run(consume)
+        finally:
+            self._unigram = self._unigram[: len(self._words)].copy()
+            self._cache = None
 
     # ---- scoring ----
 
-    def _accepted(self):
-        """The candidates scoring above threshold: (keys, token offsets, tokens, scores, {string: score}),
-        recomputed when a setting changed."""
+    def _accepted(self) -> _Accepted:
+        """The candidates scoring above threshold, recomputed when a setting changed."""
+        _check_threshold(self.scoring, self.threshold)
+        t = self._table
         settings = (self.threshold, self.min_count, self.scoring if isinstance(self.scoring, str) else id(self.scoring),
-                    self.delimiter, len(self._keys), self.corpus_word_count, int(self._counts.sum()))
+                    self.delimiter, len(t), self.corpus_word_count, int(t.counts.sum()))
         if self._cache is not None and self._cache[0] == settings:
             return self._cache[1]
-        first = self._tokens[self._offsets[:-1]] if len(self._keys) else np.zeros(0, np.int64)
-        last = self._tokens[self._offsets[1:] - 1] if len(self._keys) else np.zeros(0, np.int64)
+        n = len(t)
+        first = t.pool[t.starts[:n]]
+        last = t.pool[t.starts[:n] + t.lengths[:n] - 1]
+        counts = t.counts
         a, b = self._unigram[first], self._unigram[last]
-        scores = _scores(self.scoring, a, b, self._counts, len(self), self.min_count, self.corpus_word_count)
-        ok = np.flatnonzero((a > 0) & (b > 0) & (self._counts > 0) & (scores > self.threshold))
-        lengths = np.diff(self._offsets)[ok]
-        offsets = np.zeros(len(ok) + 1, np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        tokens = self._tokens[_csr_take(self._offsets, ok)].astype(np.int32)
-        words, join = self._words, self.delimiter.join
-        strings = {join(words[t] for t in tokens[offsets[i]:offsets[i + 1]].tolist()): float(scores[k])
-                   for i, k in enumerate(ok.tolist())}
-        result = (self._keys[ok].copy(), offsets, tokens, scores[ok], strings)
+        scores = _scores(self.scoring, a, b, counts, len(self), self.min_count, self.corpus_word_count)
+        ok = np.flatnonzero((a > 0) & (b > 0) & (counts > 0) & (scores > self.threshold))
+        offsets, tokens = t.sequences(ok)
+        result = _Accepted(offsets, tokens, scores[ok], self._words, self.delimiter, len(self._words))
         self._cache = (settings, result)
         return result
 
     def score_candidate(self, word_a: str, word_b: str, in_between: Sequence[str]) -> tuple[str | None, float | None]:
         """(phrase, score) when `word_a in_between... word_b` scores above threshold, else (None, None)."""
-        ia, ib = self._key_to_index.get(word_a, -1), self._key_to_index.get(word_b, -1)
-        if ia < 0 or ib < 0 or self._unigram[ia] <= 0 or self._unigram[ib] <= 0:
+        ids = [self._key_to_index.get(w, -1) for w in (word_a, *in_between, word_b)]
+        if min(ids) < 0 or self._unigram[ids[0]] <= 0 or self._unigram[ids[-1]] <= 0:
             return None, None
-        phrase = self.delimiter.join([word_a, *in_between, word_b])
-        count = self.vocab_count(phrase)
-        if count <= 0:
+        entry = self._table.find(ids)
+        if entry < 0:
             return None, None
-        score = _scores(self.scoring, [self._unigram[ia]], [self._unigram[ib]], [count], len(self), self.min_count,
-                        self.corpus_word_count)[0]
-        return (phrase, float(score)) if score > self.threshold else (None, None)
-
-    def vocab_count(self, token: str) -> int:
-        """The count of a word or of a candidate (its words joined by the delimiter)."""
-        index = self._key_to_index.get(token, -1)
-        if index >= 0:
-            return int(self._unigram[index])
-        return int(self.vocab.get(token, 0)) if self.delimiter in token else 0
+        score = _scores(self.scoring, [self._unigram[ids[0]]], [self._unigram[ids[-1]]], [self._table.counts[entry]],
+                        len(self), self.min_count, self.corpus_word_count)[0]
+        if score <= self.threshold:
+            return None, None
+        return self.delimiter.join([word_a, *in_between, word_b]), float(score)
 
     @property
     def vocab(self) -> dict[str, int]:
         """Every word and candidate counted (connector words alone are not), as gensim's."""
-        out = {w: int(c) for w, c in zip(self._words, self._unigram.tolist()) if c > 0}
+        out = {w: c for w, c in zip(self._words, self._unigram.tolist()) if c > 0}
+        t = self._table
+        offsets, tokens = t.sequences(np.arange(len(t)))
         join, words = self.delimiter.join, self._words
-        tokens, offsets = self._tokens.tolist(), self._offsets.tolist()
-        for i, count in enumerate(self._counts.tolist()):
-            out[join(words[t] for t in tokens[offsets[i]:offsets[i + 1]])] = int(count)
+        listed, bounds = tokens.tolist(), offsets.tolist()
+        for i, count in enumerate(t.counts.tolist()):
+            key = join(words[k] for k in listed[bounds[i]:bounds[i + 1]])
+            out[key] = out.get(key, 0) + count
         return out
-
-    def export_phrases(self) -> dict[str, float]:
-        """{phrase: score} of every candidate scoring above threshold."""
-        return dict(self._accepted()[4])
-
-    def find_phrases(self, sentences) -> dict[str, float]:
-        """{phrase: score} of the phrases found when applying the model to `sentences`."""
-        return self._find_in(sentences)
 
     def freeze(self) -> "FrozenPhrases":
         """A smaller, faster model holding only the phrases above threshold (gensim's Phraser)."""
@@ -728,12 +655,14 @@ class Phrases(_PhraseApplier):
         if not isinstance(self.scoring, str):
             raise WordvecError("a model with a custom scoring function cannot be saved (functions are not "
                                "stored: wordvec never pickles); freeze() it and save the FrozenPhrases")
+        t = self._table
+        offsets, tokens = t.sequences(np.arange(len(t)))
         header = {"class": "Phrases", "min_count": self.min_count, "threshold": self.threshold,
                   "max_vocab_size": self.max_vocab_size, "delimiter": self.delimiter, "scoring": self.scoring,
                   "connector_words": sorted(self.connector_words), "min_reduce": self.min_reduce,
                   "corpus_word_count": self.corpus_word_count, "words": self._words}
-        _save(fname, header, {"unigram": self._unigram, "keys": self._keys, "counts": self._counts,
-                              "offsets": self._offsets, "tokens": self._tokens})
+        _save(fname, header, {"unigram": self._unigram, "counts": t.counts.copy(), "offsets": offsets,
+                              "tokens": tokens})
 
     @classmethod
     def load(cls, fname: str | os.PathLike) -> "Phrases | FrozenPhrases":
@@ -743,19 +672,19 @@ class Phrases(_PhraseApplier):
 
 class FrozenPhrases(_PhraseApplier):
     """The phrases of a `Phrases` model that score above its threshold, and nothing else:
-    `FrozenPhrases(phrases)` (or `phrases.freeze()`); apply it as the model it came from."""
+    `FrozenPhrases(phrases)` (or `phrases.freeze()`); it applies as the model it came from."""
 
     def __init__(self, phrases_model: Phrases) -> None:
         if not isinstance(phrases_model, Phrases):
             raise TypeError("FrozenPhrases is made from a Phrases model")
-        keys, offsets, tokens, scores, strings = phrases_model._accepted()
-        used = np.unique(tokens)
-        words = [phrases_model._words[i] for i in used.tolist()]
+        accepted = phrases_model._accepted()
+        used = np.unique(accepted.tokens)
         remap = np.full(len(phrases_model._words) + 1, -1, np.int64)
         remap[used] = np.arange(len(used))
+        scoring = phrases_model.scoring if isinstance(phrases_model.scoring, str) else "custom"
         self._init(phrases_model.threshold, phrases_model.min_count, phrases_model.delimiter,
-                   phrases_model.connector_words, phrases_model.scoring if isinstance(phrases_model.scoring, str)
-                   else "custom", words, offsets, remap[tokens].astype(np.int32), scores)
+                   phrases_model.connector_words, scoring, [phrases_model._words[i] for i in used.tolist()],
+                   accepted.offsets, remap[accepted.tokens].astype(np.int32), accepted.scores)
 
     def _init(self, threshold, min_count, delimiter, connector_words, scoring, words, offsets, tokens, scores):
         self.threshold = threshold
@@ -765,40 +694,27 @@ class FrozenPhrases(_PhraseApplier):
         self.scoring = scoring
         self._words = list(words)
         self._key_to_index = {w: i for i, w in enumerate(self._words)}
-        keys = _keys_of(tokens, offsets)
-        order = np.argsort(keys, kind="stable")
-        lengths = np.diff(offsets)[order]
-        self._tokens = tokens[_csr_take(offsets, order)].astype(np.int32)
-        self._offsets = np.zeros(len(order) + 1, np.int64)
-        np.cumsum(lengths, out=self._offsets[1:])
-        self._keys = keys[order]
-        self._scores = np.asarray(scores, np.float64)[order]
-        join = self.delimiter.join
-        self.phrasegrams = {join(self._words[t] for t in self._tokens[self._offsets[i]:self._offsets[i + 1]].tolist()):
-                            float(self._scores[i]) for i in range(len(order))}
+        self._frozen = _Accepted(np.asarray(offsets, np.int64), np.asarray(tokens, np.int32), scores, self._words,
+                                 self.delimiter, len(self._words))
+        self.phrasegrams = self._frozen.strings
 
     def __repr__(self) -> str:
         return f"FrozenPhrases<{len(self.phrasegrams)} phrases, threshold={self.threshold}>"
 
-    def _accepted(self):
-        return self._keys, self._offsets, self._tokens, self._scores, self.phrasegrams
+    def _accepted(self) -> _Accepted:
+        return self._frozen
 
     def score_candidate(self, word_a: str, word_b: str, in_between: Sequence[str]) -> tuple[str | None, float | None]:
         phrase = self.delimiter.join([word_a, *in_between, word_b])
         score = self.phrasegrams.get(phrase)
-        return (phrase, score) if score is not None and score > self.threshold else (None, None)
-
-    def export_phrases(self) -> dict[str, float]:
-        return dict(self.phrasegrams)
-
-    def find_phrases(self, sentences) -> dict[str, float]:
-        return self._find_in(sentences)
+        return (phrase, score) if score is not None else (None, None)
 
     def save(self, fname: str | os.PathLike) -> None:
         header = {"class": "FrozenPhrases", "threshold": self.threshold, "min_count": self.min_count,
                   "delimiter": self.delimiter, "connector_words": sorted(self.connector_words),
                   "scoring": self.scoring, "words": self._words}
-        _save(fname, header, {"offsets": self._offsets, "tokens": self._tokens, "scores": self._scores})
+        _save(fname, header, {"offsets": self._frozen.offsets, "tokens": self._frozen.tokens,
+                              "scores": self._frozen.scores})
 
     @classmethod
     def load(cls, fname: str | os.PathLike) -> "Phrases | FrozenPhrases":
@@ -809,46 +725,14 @@ class FrozenPhrases(_PhraseApplier):
 Phraser = FrozenPhrases
 
 
-# ---------------------------------------------------------------------------- helpers
-
-
-def _csr_take(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Positions of CSR rows `rows`, concatenated in that order."""
-    rows = np.asarray(rows, dtype=np.int64)
-    lengths = offsets[rows + 1] - offsets[rows]
-    if len(rows) == 0:
-        return np.zeros(0, np.int64)
-    starts = np.repeat(offsets[rows] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    return starts + np.arange(int(lengths.sum()))
-
-
-def _same_tokens(tokens, offsets, rows, other_tokens, other_offsets, other_rows) -> bool:
-    a = tokens[_csr_take(offsets, rows)]
-    b = other_tokens[_csr_take(other_offsets, other_rows)]
-    return a.shape == b.shape and bool(np.array_equal(a, b))
-
-
-def _keys_of(tokens: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """The key of each CSR sequence of model ids (as the kernels compute them)."""
-    identity = np.arange(int(tokens.max(initial=-1)) + 1, dtype=np.int32)
-    keys = np.empty(len(offsets) - 1, np.uint64)
-    _keys_kernel(tokens.astype(np.int32), offsets, identity, keys)
-    return keys
-
-
-@njit(cache=True)
-def _keys_kernel(tokens, offsets, identity, keys):
-    for i in range(keys.shape[0]):
-        key, ok = _span_key(identity, tokens, offsets[i], offsets[i + 1])
-        keys[i] = key
+# ---------------------------------------------------------------------------- files
 
 
 def _bad(path, why: str) -> WordvecError:
     return WordvecError(f"{path}: not a readable wordvec phrases model ({why})")
 
 
-_ARRAYS = {"Phrases": {"unigram": np.int64, "keys": np.uint64, "counts": np.int64, "offsets": np.int64,
-                       "tokens": np.int32},
+_ARRAYS = {"Phrases": {"unigram": np.int64, "counts": np.int64, "offsets": np.int64, "tokens": np.int32},
            "FrozenPhrases": {"offsets": np.int64, "tokens": np.int32, "scores": np.float64}}
 
 
@@ -858,7 +742,10 @@ def _save(fname, header: dict, arrays: dict) -> None:
 
     header = {"format": PHRASES_FORMAT, "format_version": PHRASES_FORMAT_VERSION, "wordvec_version": __version__,
               **header}
-    blob = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    try:
+        blob = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise WordvecError(f"cannot save the phrases model: a setting is not JSON-safe ({exc})") from None
     with atomic_write(fname, "wb") as out:
         np.savez(out, header=np.frombuffer(blob, np.uint8), **arrays)
 
@@ -892,9 +779,10 @@ def _load(fname):
     if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(tokens) or np.any(np.diff(offsets) < 2) \
             or (len(tokens) and (tokens.min() < 0 or tokens.max() >= len(words))):
         raise _bad(path, "malformed candidate table")
+    n = len(offsets) - 1
     try:
         if kind == "FrozenPhrases":
-            if len(arrays["scores"]) != len(offsets) - 1:
+            if len(arrays["scores"]) != n:
                 raise _bad(path, "one score per phrase expected")
             model = FrozenPhrases.__new__(FrozenPhrases)
             model._init(header["threshold"], header["min_count"], header["delimiter"], header["connector_words"],
@@ -905,18 +793,16 @@ def _load(fname):
                         scoring=header["scoring"], connector_words=header["connector_words"])
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad(path, f"bad settings ({exc})") from None
-    n = len(offsets) - 1
-    if len(arrays["unigram"]) != len(words) or len(arrays["keys"]) != n or len(arrays["counts"]) != n \
+    if len(arrays["unigram"]) != len(words) or len(arrays["counts"]) != n \
             or np.any(arrays["unigram"] < 0) or np.any(arrays["counts"] < 0):
         raise _bad(path, "counts do not match the words and candidates")
-    if not np.array_equal(_keys_of(tokens, offsets), arrays["keys"]):
-        raise _bad(path, "candidate keys do not match their words")
-    if np.any(arrays["keys"][1:] < arrays["keys"][:-1]):
-        raise _bad(path, "candidate keys are not sorted")
     model._words = words
     model._key_to_index = {w: i for i, w in enumerate(words)}
-    model._unigram, model._keys, model._counts = arrays["unigram"], arrays["keys"], arrays["counts"]
-    model._offsets, model._tokens = offsets, tokens
+    model._unigram = arrays["unigram"]
+    model._table = SequenceTable.from_sequences(offsets, tokens, arrays["counts"])
+    if len(np.unique(model._table.keys)) != n and len({tuple(tokens[offsets[i]:offsets[i + 1]].tolist())
+                                                       for i in range(n)}) != n:
+        raise _bad(path, "a candidate appears twice")
     model.min_reduce = int(header.get("min_reduce", 1))
     model.corpus_word_count = int(header.get("corpus_word_count", 0))
     return model
