@@ -42,11 +42,27 @@ def _raise_terminated(signum, frame) -> None:
     raise Terminated(signum)
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """--help shows each option's default (where it has one worth showing)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line instead of usage + error."""
+    """argparse that reports a usage error in one line instead of usage + error, and shows
+    defaults in --help."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+        command = self.prog.partition(" ")[2]
+        raise UsageError(f"{command + ': ' if command else ''}{message} (see {self.prog} --help)")
 
 
 def _positive_int(text: str) -> int:
@@ -78,28 +94,31 @@ def _add_train(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", help="output vectors: .txt/.vec word2vec text, .bin word2vec binary, else native")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="output format instead of the one --out's name picks (fasttext: Facebook's .bin)")
-    p.add_argument("--model", choices=MODELS, default="skipgram")
-    p.add_argument("--engine", choices=ENGINES, default="fast")
+    p.add_argument("--model", choices=MODELS, default="skipgram",
+                   help="skipgram or cbow (word2vec), ppmi (counts, PPMI, SVD)")
+    p.add_argument("--engine", choices=ENGINES, default="fast",
+                   help="fast (Numba, multi-threaded) or reference (the book's layers)")
     p.add_argument("--loss", choices=LOSSES, default="ns",
                    help="ns: negative sampling (both engines); fast engine: hs, hierarchical softmax, "
                         "softmax, full softmax (cost grows with the vocabulary)")
-    p.add_argument("--dim", type=_positive_int, default=100)
+    p.add_argument("--dim", type=_positive_int, default=100, help="vector dimensions")
     p.add_argument("--window", type=_positive_int, default=None, help="default 5 (2 for ppmi)")
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--min-count", type=_positive_int, default=5)
-    p.add_argument("--max-vocab", type=_positive_int, default=None)
+    p.add_argument("--negative", type=int, default=5, help="noise words per pair (negative sampling)")
+    p.add_argument("--min-count", type=_positive_int, default=5, help="keep words seen at least this often")
+    p.add_argument("--max-vocab", type=_positive_int, default=None, help="keep at most this many words (most frequent)")
     p.add_argument("--sample", type=_nonneg_float, default=1e-3, help="subsampling threshold (0: off)")
     p.add_argument("--epochs", type=_positive_int, default=None, help="default 5 (10 with --book)")
     p.add_argument("--lr", type=float, default=None, help="starting learning rate (default by model/engine)")
-    p.add_argument("--threads", type=_positive_int, default=os.cpu_count() or 1)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=_positive_int, default=os.cpu_count() or 1,
+                   help="training threads (fast engine; default: the CPU count)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (initial rows, sampling)")
     p.add_argument("--batch-size", type=_positive_int, default=100, help="reference engine")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="reference engine")
     p.add_argument("--context-smoothing", type=float, default=0.75,
                    help="PPMI context-distribution smoothing (1.0: the book)")
     p.add_argument("--alpha", type=float, default=None,
                    help="gensim's name for --lr (with --model ppmi: the deprecated spelling of --context-smoothing)")
-    p.add_argument("--lowercase", action="store_true")
+    p.add_argument("--lowercase", action="store_true", help="lowercase the corpus as it is read")
     p.add_argument("--subwords", action="store_true",
                    help="fastText's model: a word is its row plus its character n-gram rows, so unseen "
                         "words get vectors too (both engines)")
@@ -158,15 +177,15 @@ def cmd_train(args) -> int:
     if args.resume:
         return _resume(args)
     if not args.corpus:
-        raise UsageError("wordvec train: a CORPUS is required (or --resume DIR)")
+        raise UsageError("train: a CORPUS is required (or --resume DIR)")
     if not args.out:
-        raise UsageError("wordvec train: --out PATH is required")
+        raise UsageError("train: --out PATH is required")
     try:
         config = _config_from_args(args)
     except ValueError as exc:
-        raise UsageError(f"wordvec train: {exc}") from None
+        raise UsageError(f"train: {exc}") from None
     if args.checkpoint and config.model == "ppmi":
-        raise UsageError("wordvec train: --checkpoint works with cbow and skipgram (PPMI runs in one step)")
+        raise UsageError("train: --checkpoint works with cbow and skipgram (PPMI runs in one step)")
     _check_outputs(args.out, args.history, corpus=args.corpus, checkpoint_dir=args.checkpoint, fmt=args.format)
     if args.checkpoint:
         checkpoint.check_directory(args.checkpoint)
@@ -258,7 +277,7 @@ def _resume(args) -> int:
     if refused:
         names = ", ".join("CORPUS" if dest == "corpus" else "--" + dest.replace("_", "-") for dest in refused)
         allowed = ", ".join("--" + flag for flag in RESUME_FLAGS[1:])
-        raise UsageError(f"wordvec train --resume: {names} cannot change when resuming (the checkpoint fixes "
+        raise UsageError(f"train --resume: {names} cannot change when resuming (the checkpoint fixes "
                          f"them); only {allowed} can")
     _check_outputs(args.out, args.history, checkpoint_dir=args.resume, fmt=args.format)
     chosen: dict = {}
@@ -266,7 +285,7 @@ def _resume(args) -> int:
     def check(meta: dict, vocab) -> None:  # after validating the checkpoint, before reading the corpus
         out = args.out or meta.get("out")
         if not out:
-            raise UsageError("wordvec train --resume: the checkpoint records no output; give --out PATH")
+            raise UsageError("train --resume: the checkpoint records no output; give --out PATH")
         if not args.out:
             _check_outputs(out, args.history, checkpoint_dir=args.resume)
         formats.check_savable(vocab.index_to_key, args.format or out)
@@ -282,7 +301,7 @@ def _resume(args) -> int:
     except ValueError as exc:
         if isinstance(exc, WordvecError):
             raise
-        raise UsageError(f"wordvec train --resume: {exc}") from None
+        raise UsageError(f"train --resume: {exc}") from None
     kv.metadata.setdefault("corpus", str(meta.get("source")))
     _save_results(kv, chosen["out"], args.history, args.resume, args.format)
     print(f"resumed and finished the run in {args.resume} in {time.perf_counter() - start:.1f} s -> {chosen['out']}")
@@ -306,8 +325,10 @@ DEMO_ANALOGIES = (("king", "man", "queen"), ("take", "took", "go"), ("car", "car
 
 def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="train on PTB, then show the book's neighbours and analogies")
-    p.add_argument("--model", choices=MODELS, default="skipgram")
-    p.add_argument("--engine", choices=ENGINES, default="fast")
+    p.add_argument("--model", choices=MODELS, default="skipgram",
+                   help="skipgram or cbow (word2vec), ppmi (counts, PPMI, SVD)")
+    p.add_argument("--engine", choices=ENGINES, default="fast",
+                   help="fast (Numba, multi-threaded) or reference (the book's layers)")
     p.add_argument("--epochs", type=_positive_int, default=5)
     p.add_argument("--threads", type=_positive_int, default=os.cpu_count() or 1)
     p.add_argument("--out", "-o", default="ptb-vectors.bin", help="where to keep the vectors")
@@ -408,7 +429,7 @@ def cmd_evaluate(args) -> int:
     from wordvec import evaluate
 
     if not args.analogies and not args.pairs:
-        raise UsageError("wordvec evaluate: give --analogies FILE and/or --pairs FILE ...")
+        raise UsageError("evaluate: give --analogies FILE and/or --pairs FILE ...")
     for path in [args.analogies, *args.pairs]:
         if path and not Path(path).is_file():
             raise WordvecError(f"no such evaluation file: {path}")
@@ -638,6 +659,64 @@ def cmd_plot_loss(args) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------------------- phrases
+
+
+def _add_phrases(sub) -> None:
+    p = sub.add_parser("phrases", help="join collocations (new york -> new_york) in a corpus, as gensim's Phrases")
+    p.add_argument("corpus", help="text file (.gz/.bz2/.xz too), directory, or 'ptb', 'ptb:valid'")
+    p.add_argument("--out", "-o", required=True, help="the corpus with its phrases joined, one sentence a line")
+    p.add_argument("--min-count", type=float, default=5, help="ignore words and pairs seen fewer times")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="join pairs scoring above this (default: 10 for default scoring, 0.5 for npmi)")
+    p.add_argument("--scoring", choices=("default", "npmi"), default="default",
+                   help="default: word2phrase's (count(ab) - min_count) / (count(a) count(b)) x vocabulary; "
+                        "npmi: normalized PMI in [-1, 1]")
+    p.add_argument("--connector-words", choices=("none", "english"), default="none",
+                   help="english: articles and prepositions may sit inside a phrase (bank_of_america)")
+    p.add_argument("--delimiter", default="_", help="joins the words of a phrase")
+    p.add_argument("--max-vocab-size", type=_positive_int, default=40_000_000,
+                   help="prune rare words and pairs when more are counted (bounds memory)")
+    p.add_argument("--passes", type=_positive_int, default=1,
+                   help="2: also phrases of phrases (new_york_times), as running it again on its output")
+    p.add_argument("--save", help="also save the learned phrases (FrozenPhrases) to this file")
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    p.set_defaults(func=cmd_phrases)
+
+
+def cmd_phrases(args) -> int:
+    from wordvec.fileio import check_output
+    from wordvec.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+
+    threshold = args.threshold if args.threshold is not None else (0.5 if args.scoring == "npmi" else 10.0)
+    connectors = ENGLISH_CONNECTOR_WORDS if args.connector_words == "english" else frozenset()
+    try:
+        check_output(args.out, "--out")
+        if args.save:
+            check_output(args.save, "--save")
+        Phrases(min_count=args.min_count, threshold=threshold, scoring=args.scoring, delimiter=args.delimiter,
+                connector_words=connectors, max_vocab_size=args.max_vocab_size)  # settings checked before reading
+    except ValueError as exc:
+        raise UsageError(f"phrases: {exc}") from None
+    source = args.corpus
+    for name in (args.out, args.save):
+        if name and os.path.exists(name) and os.path.exists(source) and os.path.samefile(name, source):
+            raise UsageError(f"phrases: {name} is the corpus; writing it would destroy the corpus")
+    frozen = None
+    for k in range(args.passes):
+        model = Phrases(source, min_count=args.min_count, threshold=threshold, scoring=args.scoring,
+                        delimiter=args.delimiter, connector_words=connectors, max_vocab_size=args.max_vocab_size)
+        frozen = model.freeze()
+        sentences, joined = frozen.apply(source, args.out)
+        source = args.out
+        if not args.quiet:
+            print(f"wordvec phrases: pass {k + 1}: {len(frozen.phrasegrams):,} phrases, {joined:,} joined in "
+                  f"{sentences:,} sentences -> {args.out}", file=sys.stderr)
+    if args.save and frozen is not None:
+        frozen.save(args.save)
+    return 0
+
+
 # ----------------------------------------------------------------------------------------- main
 
 
@@ -647,8 +726,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     parser._wordvec_train = _add_train(sub)  # type: ignore[attr-defined]
     for add in (_add_demo, _add_similar, _add_analogy, _add_evaluate, _add_convert, _add_info, _add_query,
-                _add_plots):
+                _add_plots, _add_phrases):
         add(sub)
+    for choice in sub._choices_actions:  # each subcommand's --help starts with what it does
+        command = sub.choices[choice.dest]
+        if command.description is None:
+            command.description = choice.help[:1].upper() + choice.help[1:] + "."
     return parser
 
 
@@ -681,7 +764,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.given = _given_train_options(argv)
             return args.func(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"wordvec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TrainingInterrupted as exc:
         print(f"wordvec: {exc}", file=sys.stderr)

@@ -102,9 +102,14 @@ class _SentenceStream(io.RawIOBase):
                 if isinstance(sentence, (str, bytes)):
                     raise CorpusError("sentences must be sequences of words, not strings")
                 try:
-                    line = " ".join(sentence).encode("utf-8", "surrogatepass") + b"\n"
+                    text = " ".join(sentence)
                 except TypeError:
                     raise CorpusError("sentences must be sequences of str") from None
+                if len(text.split()) != len(sentence):  # the tokenizer would read other words
+                    bad = next((w for w in sentence if not w or len(w.split()) != 1), "")
+                    raise CorpusError(f"the word {bad!r:.60} is empty or holds whitespace; words are read as "
+                                      "whitespace-separated text")
+                line = text.encode("utf-8", "surrogatepass") + b"\n"
                 batch.append(line)
                 size += len(line)
                 if size >= len(view):

@@ -560,6 +560,7 @@ class Phrases(_PhraseApplier):
         self._unigram = np.zeros(0, np.int64)
         self._table = SequenceTable()
         self._cache: tuple | None = None
+        self._vocab_cache: tuple | None = None
         if sentences is not None:
             self.add_vocab(sentences)
 
@@ -584,7 +585,7 @@ class Phrases(_PhraseApplier):
                 self._unigram = grown
             self._table.count(ids, offsets, reader.model_ids, reader.is_conn, reader.cut, self._unigram)
             self.corpus_word_count += len(ids)
-            if len(self) > self.max_vocab_size:  # gensim's prune_vocab
+            while len(self) > self.max_vocab_size:  # gensim's prune_vocab, with a rising bar
                 self._unigram[self._unigram < self.min_reduce] = 0
                 self._table.keep(np.flatnonzero(self._table.counts >= self.min_reduce))
                 self.min_reduce += 1
@@ -593,7 +594,7 @@ class Phrases(_PhraseApplier):
             reader.run(consume)
         finally:
             self._unigram = self._unigram[: len(self._words)].copy()
-            self._cache = None
+            self._cache = self._vocab_cache = None
 
     # ---- scoring ----
 
@@ -633,7 +634,10 @@ class Phrases(_PhraseApplier):
 
     @property
     def vocab(self) -> dict[str, int]:
-        """Every word and candidate counted (connector words alone are not), as gensim's."""
+        """Every word and candidate counted (connector words alone are not), as gensim's; built
+        on first use after learning, then kept (do not edit it: it does not feed back)."""
+        if self._vocab_cache is not None and self._vocab_cache[0] == (len(self._table), self.corpus_word_count):
+            return self._vocab_cache[1]
         out = {w: c for w, c in zip(self._words, self._unigram.tolist()) if c > 0}
         t = self._table
         offsets, tokens = t.sequences(np.arange(len(t)))
@@ -642,6 +646,7 @@ class Phrases(_PhraseApplier):
         for i, count in enumerate(t.counts.tolist()):
             key = join(words[k] for k in listed[bounds[i]:bounds[i + 1]])
             out[key] = out.get(key, 0) + count
+        self._vocab_cache = ((len(self._table), self.corpus_word_count), out)
         return out
 
     def freeze(self) -> "FrozenPhrases":
