@@ -245,7 +245,8 @@ def test_wordvec_names_and_refusals():
     assert model.fit(topic_sentences(100)).wv.vector_size == 12
     for bad, match in [({"cbow_mean": 0}, "cbow_mean"), ({"shrink_windows": False}, "shrink_windows"),
                        ({"null_word": 1}, "null_word"), ({"hs": 0, "negative": 0}, "nothing to train"),
-                       ({"engine": "reference"}, "wordvec.train"), ({"vector_size": 0}, "vector_size")]:
+                       ({"engine": "reference"}, "wordvec.train"), ({"vector_size": 0}, "vector_size"),
+                       ({"max_vocab_size": 10_000}, "max_final_vocab")]:
         with pytest.raises(ValueError, match=match):
             Word2Vec(**bad)
     with pytest.raises(TypeError, match="unexpected keyword"):

@@ -198,9 +198,10 @@ class Word2Vec:
         if not self.shrink_windows:
             raise ValueError("shrink_windows=False is not supported: windows are sampled as word2vec's "
                              "(shrink_windows=True, gensim's default)")
-        if self.max_vocab_size is not None and (isinstance(self.max_vocab_size, bool) or not isinstance(
-                self.max_vocab_size, numbers.Integral) or self.max_vocab_size < 1):
-            raise ValueError(f"max_vocab_size must be a whole number >= 1 or None, got {self.max_vocab_size!r:.40}")
+        if self.max_vocab_size is not None:
+            raise ValueError("max_vocab_size (gensim's memory cap while counting, pruning rare words on the way) "
+                             "is not supported: wordvec counts words in a compiled table of ~50 bytes a distinct "
+                             "word, exactly; cap the vocabulary with max_final_vocab")
         if self.max_final_vocab is not None and (isinstance(self.max_final_vocab, bool) or not isinstance(
                 self.max_final_vocab, numbers.Integral) or self.max_final_vocab < 1):
             raise ValueError(f"max_final_vocab must be a whole number >= 1 or None, got {self.max_final_vocab!r:.40}")
@@ -249,7 +250,7 @@ class Word2Vec:
             raise TypeError(f"build_vocab() got an unexpected keyword argument {next(iter(kwargs))!r}")
         source = _corpus_source(corpus_iterable, corpus_file)
         rule = trim_rule if trim_rule is not None else self.trim_rule
-        scanned = _scan(source, self.lowercase, self.max_vocab_size)
+        scanned = _scan(source, self.lowercase)
         raw_words, raw_counts = scanned.vocab.index_to_key, scanned.vocab.counts
         if update:
             if self._vocab is None:
@@ -416,7 +417,7 @@ class Word2Vec:
         if self._pending is not None and self._pending[0] is source_object and source_object is not None:
             scanned = self._pending[1]
         else:
-            scanned = _scan(source, self.lowercase, None)
+            scanned = _scan(source, self.lowercase)
         self._pending = None
         corpus = _encoded_in(scanned, self._vocab)
         self.compute_loss = bool(compute_loss) or self.compute_loss
@@ -657,7 +658,7 @@ def _corpus_source(corpus_iterable, corpus_file):
     return path() if callable(path) and path() is not None else corpus_iterable
 
 
-def _scan(source, lowercase: bool, max_vocab_size: int | None):
+def _scan(source, lowercase: bool):
     """The corpus as ids over all its words (first-seen order, counts kept), in one pass."""
     from wordvec.corpus import load_corpus
 
