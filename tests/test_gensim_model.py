@@ -321,3 +321,25 @@ def test_native_vectors_load_memory_mapped(tmp_path):
     with pytest.raises(ValueError, match="native"):
         kv.save_word2vec_format(tmp_path / "v.txt")
         KeyedVectors.load(tmp_path / "v.txt", mmap="r")
+
+
+def test_a_model_file_cannot_make_load_train(tmp_path):
+    import json
+
+    model = Word2Vec(topic_sentences(), epochs=1, **SMALL)
+    model.save(tmp_path / "m.model")
+    arrays = dict(np.load(tmp_path / "m.model"))
+    header = json.loads(arrays["header"].tobytes())
+    header["params"]["corpus_file"] = str(tmp_path / "m.model")  # a hostile file naming a corpus
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    with open(tmp_path / "hostile.model", "wb") as out:
+        np.savez(out, **arrays)
+    with pytest.raises(WordvecError, match="unexpected settings"):
+        Word2Vec.load(tmp_path / "hostile.model")
+    header["params"].pop("corpus_file")
+    header["corpus_count"] = "many"
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    with open(tmp_path / "bad.model", "wb") as out:
+        np.savez(out, **arrays)
+    with pytest.raises(WordvecError, match="bad header field"):
+        Word2Vec.load(tmp_path / "bad.model")

@@ -144,5 +144,7 @@ def test_cli_phrases(ptb_train, tmp_path, capsys):
                  "--threshold", "3"]) == 2
     assert main(["phrases", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "y")]) == 1
     assert main(["phrases", str(out), "--out", str(out)]) == 2  # would destroy the corpus
+    assert main(["phrases", str(ptb_train), "--out", str(tmp_path / "z"), "--save", str(tmp_path / "z")]) == 2
+    assert main(["phrases", str(ptb_train), "--out", str(tmp_path / "z"), "--delimiter", "\udcff"]) == 2
     err = capsys.readouterr().err
-    assert err.count("wordvec: error:") == 3 and "Traceback" not in err
+    assert err.count("wordvec: error:") == 5 and "Traceback" not in err

@@ -699,6 +699,10 @@ def cmd_phrases(args) -> int:
     except ValueError as exc:
         raise UsageError(f"phrases: {exc}") from None
     source = args.corpus
+    if args.save and os.path.abspath(args.save) == os.path.abspath(args.out) or (
+            args.save and os.path.exists(args.save) and os.path.exists(args.out)
+            and os.path.samefile(args.save, args.out)):
+        raise UsageError("phrases: --save and --out are the same file; give them different paths")
     for name in (args.out, args.save):
         if name and os.path.exists(name) and os.path.exists(source) and os.path.samefile(name, source):
             raise UsageError(f"phrases: {name} is the corpus; writing it would destroy the corpus")

@@ -714,10 +714,12 @@ def _load_model(cls, fname, mmap: str | None):
             if saved_class not in classes or not issubclass(classes[saved_class], cls):
                 raise _bad(path, f"a {saved_class!r} model, not a {cls.__name__}")
             cls = classes[saved_class]
-            params = dict(header["params"])
-            loss = params.pop("loss", None)
-            if loss is not None:
-                params["loss"] = loss
+            params = header["params"]
+            if not isinstance(params, dict) or set(params) - set(cls._SAVED_PARAMS) - {"loss"}:
+                raise _bad(path, "unexpected settings in the header")  # never a corpus: load does not train
+            params = dict(params)
+            if params.get("loss") is None:
+                params.pop("loss", None)
             model = cls(**params)
             model._vocab = Vocabulary.from_dict(header["vocab"])
             V = len(model._vocab)
@@ -738,11 +740,15 @@ def _load_model(cls, fname, mmap: str | None):
         if mmap is None and not np.isfinite(arrays[name]).all():
             raise _bad(path, f"{name} holds NaN/Inf")
     model._W_in, model._W_out, model._rng_states = arrays["W_in"], arrays["W_out"], arrays["rng_states"].copy()
-    for name in ("corpus_count", "corpus_total_words", "effective_min_count", "train_count"):
-        setattr(model, name, int(header.get(name, 0)))
-    model.total_train_time = float(header.get("total_train_time", 0.0))
-    model.running_training_loss = float(header.get("running_training_loss", 0.0))
-    history = header.get("history", {})
-    model.history = {k: [float("nan") if v is None else float(v) for v in history.get(k, [])] for k in model.history}
+    try:
+        for name in ("corpus_count", "corpus_total_words", "effective_min_count", "train_count"):
+            setattr(model, name, int(header.get(name, 0)))
+        model.total_train_time = float(header.get("total_train_time", 0.0))
+        model.running_training_loss = float(header.get("running_training_loss", 0.0))
+        history = header.get("history", {})
+        model.history = {k: [float("nan") if v is None else float(v) for v in history.get(k, [])]
+                         for k in model.history}
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise _bad(path, f"bad header field ({exc})") from None
     model._refresh_wv()
     return model

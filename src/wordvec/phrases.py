@@ -72,7 +72,7 @@ def _scores(scoring, a, b, ab, len_vocab: int, min_count: int, corpus_word_count
     a, b, ab = (np.asarray(x, dtype=np.int64) for x in (a, b, ab))
     with np.errstate(divide="ignore", invalid="ignore"):
         if scoring == "default":
-            denom = (a * b).astype(np.float64)
+            denom = a.astype(np.float64) * b  # int64 products of huge counts would wrap
             out = (ab - min_count) / denom * len_vocab
             out[denom == 0] = -np.inf
             return out
@@ -274,11 +274,15 @@ class _Reader:
 # ---------------------------------------------------------------------------- the models
 
 
-def _check_delimiter(delimiter: Any) -> bytes:
+def _check_delimiter(delimiter: Any) -> str:
     if isinstance(delimiter, bytes):
-        delimiter = delimiter.decode("utf-8")
+        delimiter = delimiter.decode("utf-8", "replace")
     if not isinstance(delimiter, str) or not delimiter or any(c.isspace() for c in delimiter):
         raise ValueError(f"delimiter must be a non-empty string without whitespace, got {delimiter!r}")
+    try:
+        delimiter.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"delimiter must be valid text, got {delimiter!r}") from None
     return delimiter
 
 
@@ -786,9 +790,15 @@ def _load(fname):
         raise _bad(path, "malformed candidate table")
     n = len(offsets) - 1
     try:
+        if not isinstance(header.get("connector_words"), list) or not all(
+                isinstance(w, str) for w in header["connector_words"]):
+            raise _bad(path, "'connector_words' must be a list of words")
         if kind == "FrozenPhrases":
-            if len(arrays["scores"]) != n:
-                raise _bad(path, "one score per phrase expected")
+            if len(arrays["scores"]) != n or not np.isfinite(arrays["scores"]).all():
+                raise _bad(path, "one finite score per phrase expected")
+            _check_threshold(header["scoring"], header["threshold"])
+            if len({tuple(tokens[offsets[i]:offsets[i + 1]].tolist()) for i in range(n)}) != n:
+                raise _bad(path, "a phrase appears twice")
             model = FrozenPhrases.__new__(FrozenPhrases)
             model._init(header["threshold"], header["min_count"], header["delimiter"], header["connector_words"],
                         header["scoring"], words, offsets, tokens, arrays["scores"])
@@ -808,6 +818,9 @@ def _load(fname):
     if len(np.unique(model._table.keys)) != n and len({tuple(tokens[offsets[i]:offsets[i + 1]].tolist())
                                                        for i in range(n)}) != n:
         raise _bad(path, "a candidate appears twice")
-    model.min_reduce = int(header.get("min_reduce", 1))
-    model.corpus_word_count = int(header.get("corpus_word_count", 0))
+    try:
+        model.min_reduce = int(header.get("min_reduce", 1))
+        model.corpus_word_count = int(header.get("corpus_word_count", 0))
+    except (TypeError, ValueError) as exc:
+        raise _bad(path, f"bad header field ({exc})") from None
     return model
