@@ -33,7 +33,7 @@ import numpy as np
 from wordvec import __version__
 from wordvec.config import TrainConfig
 from wordvec.errors import TrainingError, TrainingInterrupted, WordvecError
-from wordvec.fileio import atomic_write
+from wordvec.fileio import atomic_write, read_npy_member
 from wordvec.progress import RunProgress
 
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -124,9 +124,8 @@ def save_checkpoint(directory: str | Path, trainer, info: dict) -> Path:
 
 #: deepest JSON nesting a checkpoint's blob may have (it needs 4: state -> trainer -> rng -> state)
 MAX_JSON_DEPTH = 16
-#: the JSON blob's member name and the npy header sizes we accept
+#: the JSON blob's member name (npy headers are bounded by fileio.MAX_NPY_HEADER)
 META = "meta_json"
-MAX_NPY_HEADER = 4096
 LOCK_FILE = ".wordvec.lock"
 _TMP_PATTERNS = (f".{CHECKPOINT_FILE}.*.tmp", f".{HISTORY_FILE}.*.tmp")
 
@@ -220,39 +219,9 @@ def _check_meta(path: Path, meta) -> None:
 
 def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, name: str,
               dtype: np.dtype | None = None, shapes: list | None = None) -> np.ndarray:
-    """One stored .npy member, its header checked against (dtype, shapes) before any data is read;
-    reads exactly the bytes the header and the zip directory agree on."""
-    with zf.open(info) as handle:
-        version = np.lib.format.read_magic(handle)
-        if version == (1, 0):
-            shape, fortran, found = np.lib.format.read_array_header_1_0(handle, max_header_size=MAX_NPY_HEADER)
-        elif version == (2, 0):
-            shape, fortran, found = np.lib.format.read_array_header_2_0(handle, max_header_size=MAX_NPY_HEADER)
-        else:
-            raise _bad(path, f"{name}: unsupported .npy version {version}")
-        if found.hasobject or fortran:
-            raise _bad(path, f"{name}: holds objects or is Fortran-ordered")
-        if dtype is not None and found != dtype:
-            raise _bad(path, f"{name} has dtype {found}, expected {dtype}")
-        if shapes is not None and not any(
-                len(s) == len(shape) and all(a is None or a == b for a, b in zip(s, shape)) for s in shapes):
-            raise _bad(path, f"{name} has shape {shape}, expected {' or '.join(map(str, shapes))}")
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-        nbytes = count * found.itemsize
-        header = handle.tell()
-        if header + nbytes != info.file_size:
-            raise _bad(path, f"{name}: {info.file_size} bytes stored for a {shape} {found} array")
-        array = np.empty(shape, dtype=found)
-        view = memoryview(array.reshape(-1).view(np.uint8)) if nbytes else memoryview(b"")
-        got = 0
-        while got < nbytes:
-            n = handle.readinto(view[got:])
-            if not n:
-                raise _bad(path, f"{name}: truncated")
-            got += n
-        if handle.read(1):
-            raise _bad(path, f"{name}: trailing data")
-    return array
+    """One stored .npy member, its header checked against (dtype, shapes) before any data is read
+    (`fileio.read_npy_member`, with this module's error)."""
+    return read_npy_member(zf, info, path, dtype, shapes, _bad)
 
 
 def load_checkpoint(directory: str | Path) -> tuple[dict, dict]:

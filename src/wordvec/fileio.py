@@ -214,8 +214,8 @@ def member_data_offset(path, info: zipfile.ZipInfo) -> int:
 def read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, dtype, shapes: list,
                     bad: Callable[[str, str], Exception], *, mmap: bool = False,
                     max_bytes: int | None = None) -> np.ndarray:
-    """One stored .npy member, its header checked against `dtype` and `shapes` (None in a shape:
-    any extent) before any data is read; exactly the bytes header and zip directory agree on.
+    """One stored .npy member, its header checked against `dtype` and `shapes` (None: any; None in
+    a shape: any extent) before any data is read; exactly the bytes header and zip directory agree on.
     `mmap=True` maps the data read-only from the file instead of reading it."""
     name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
     with archive.open(info) as handle:
@@ -228,9 +228,10 @@ def read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, dtype
             raise bad(path, f"{name}: unsupported .npy version {version}")
         if found.hasobject or fortran:
             raise bad(path, f"{name}: holds objects or is Fortran-ordered")
-        if found != np.dtype(dtype):
+        if dtype is not None and found != np.dtype(dtype):
             raise bad(path, f"{name} has dtype {found}, expected {np.dtype(dtype)}")
-        if not any(len(s) == len(shape) and all(a is None or a == b for a, b in zip(s, shape)) for s in shapes):
+        if shapes is not None and not any(
+                len(s) == len(shape) and all(a is None or a == b for a, b in zip(s, shape)) for s in shapes):
             raise bad(path, f"{name} has shape {shape}, expected {' or '.join(map(str, shapes))}")
         count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         nbytes = count * found.itemsize
@@ -250,4 +251,6 @@ def read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path, dtype
             if not n:
                 raise bad(path, f"{name}: truncated")
             got += n
+        if handle.read(1):
+            raise bad(path, f"{name}: trailing data")
     return array

@@ -20,7 +20,6 @@ import logging
 import math
 import numbers
 import os
-import time
 import warnings
 import zipfile
 from typing import Any, Callable, Iterable, Sequence
@@ -450,12 +449,12 @@ class Word2Vec:
 
         threads = int(config.threads)
         states = self._rng_states
-        if states is None or len(states) != threads:  # a new worker count: new streams, from the old ones
-            seeds = [int(self.seed)] + ([] if states is None else [int(v) for v in states])
+        if states is None:
+            states = _rng.seed_states(int(self.seed), threads)
+        elif len(states) != threads:  # a new worker count: new streams, derived from the old ones
+            seeds = [int(self.seed), *(int(v) for v in states)]
             states = np.random.default_rng([*seeds, threads, 0x7E7A]).integers(0, 2**63, size=threads,
                                                                                  dtype=np.uint64)
-            if self._rng_states is None:
-                states = _rng.seed_states(int(self.seed), threads)
 
         def begin(epoch: int) -> None:
             call_hook(objects, "on_epoch_begin", self)
