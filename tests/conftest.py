@@ -55,3 +55,29 @@ def analogies_file() -> Path:
 @pytest.fixture(scope="session")
 def wordsim_file() -> Path:
     return require("eval/wordsim353.tsv")
+
+
+@pytest.fixture(scope="session")
+def ptb_vector_files(tmp_path_factory, data_dir) -> dict[str, Path]:
+    """Vectors trained on PTB by the CLI as a user would (a few seconds each): skip-gram (native,
+    with its loss history), PPMI (word2vec binary) and a subword model (native)."""
+    from wordvec.cli import main
+
+    folder = tmp_path_factory.mktemp("ptb-vectors")
+    files = {"skipgram": folder / "ptb-sg.npz", "ppmi": folder / "ptb-ppmi.bin", "subwords": folder / "ptb-sub.npz"}
+    runs = {
+        "skipgram": ["--model", "skipgram", "--epochs", "3"],
+        "ppmi": ["--model", "ppmi", "--window", "2"],
+        "subwords": ["--model", "skipgram", "--subwords", "--epochs", "2", "--bucket", "200000"],
+    }
+    old = os.environ.get("WORDVEC_DATA")
+    os.environ["WORDVEC_DATA"] = str(data_dir)
+    try:
+        for name, options in runs.items():
+            assert main(["train", "ptb", *options, "--out", str(files[name]), "--quiet"]) == 0
+    finally:
+        if old is None:
+            os.environ.pop("WORDVEC_DATA", None)
+        else:
+            os.environ["WORDVEC_DATA"] = old
+    return files

@@ -721,6 +721,63 @@ def cmd_phrases(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------- serve
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535 (0: any free port), got {value}")
+    return value
+
+
+def _add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="web explorer: neighbours, maps, analogies, two models side by side")
+    p.add_argument("vectors", nargs="+", help="vector files (any format; the first two are shown side by side)")
+    p.add_argument("--port", type=_port, default=8000, help="TCP port (0: any free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on; anything but loopback lets other machines query the vectors")
+    p.add_argument("--access-log", action="store_true", help="log every request on stderr")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args) -> int:
+    from wordvec import serve
+    from wordvec.explorer import Explorer
+
+    serve._require_server()
+    for path in args.vectors:
+        if not Path(path).exists():
+            raise WordvecError(f"no such vector file: {path}")
+        if not Path(path).is_file():
+            raise WordvecError(f"not a vector file: {path}")
+    try:
+        sock = serve.bind(args.host, args.port)
+    except OSError as exc:
+        raise WordvecError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    try:
+        start = time.perf_counter()
+        explorer = Explorer.open(args.vectors)
+        opened = time.perf_counter() - start
+        if not serve.is_loopback(args.host):
+            print(f"wordvec serve: warning: listening on {args.host}: anyone who can reach this machine can "
+                  "query these vectors", file=sys.stderr)
+        sizes = ", ".join(f"{v.name} ({len(v.kv):,} x {v.kv.vector_size})" for v in explorer.views)
+        print(f"wordvec serve: {sizes} opened in {opened:.2f} s", file=sys.stderr)
+        print(f"serving at {serve.address(sock)} (Ctrl-C stops)", flush=True)
+        try:
+            serve.run(explorer, sock, access_log=args.access_log)
+        except KeyboardInterrupt:
+            pass
+        print("wordvec serve: stopped", file=sys.stderr)
+        return 0
+    finally:
+        sock.close()
+
+
 # ----------------------------------------------------------------------------------------- main
 
 
@@ -730,7 +787,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     parser._wordvec_train = _add_train(sub)  # type: ignore[attr-defined]
     for add in (_add_demo, _add_similar, _add_analogy, _add_evaluate, _add_convert, _add_info, _add_query,
-                _add_plots, _add_phrases):
+                _add_plots, _add_phrases, _add_serve):
         add(sub)
     for choice in sub._choices_actions:  # each subcommand's --help starts with what it does
         command = sub.choices[choice.dest]

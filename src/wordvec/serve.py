@@ -1,0 +1,168 @@
+"""`wordvec serve`: the web explorer's HTTP side, a Starlette app run by uvicorn (`wordvec[serve]`).
+
+URLs map onto `wordvec.explorer`; nothing else is reachable. The page and its two assets are read
+from the package once, at start, and served from memory by name, so no request names a path on
+disk, and models are named by number, never by file. Every answer is JSON: a bad query is a 400
+(a word not in the vocabulary a 404) with {"error": message}; an unexpected failure is a 500 with a
+one-line message, logged as one line, never a traceback sent to the client. Queries run in
+Starlette's thread pool (NumPy releases the GIL in the matrix products), so the server keeps
+answering under hundreds of concurrent requests.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import socket
+import sys
+import threading
+from importlib import resources
+from typing import Any, Callable
+
+from wordvec.errors import UnknownWordError, WordvecError
+from wordvec.explorer import Explorer, QueryError
+
+MISSING_SERVER = "wordvec serve needs Starlette and uvicorn: pip install 'wordvec[serve]'"
+
+#: what the page may load: only its own assets; no inline script, nothing from elsewhere
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+}
+
+ASSETS = {  # URL path -> (file in wordvec/static, media type)
+    "/": ("explorer.html", "text/html; charset=utf-8"),
+    "/static/explorer.js": ("explorer.js", "text/javascript; charset=utf-8"),
+    "/static/explorer.css": ("explorer.css", "text/css; charset=utf-8"),
+}
+
+
+def _require_server():
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise WordvecError(MISSING_SERVER) from None
+
+
+def _read_assets() -> dict[str, tuple[bytes, str]]:
+    folder = resources.files("wordvec") / "static"
+    return {url: ((folder / name).read_bytes(), media) for url, (name, media) in ASSETS.items()}
+
+
+def create_app(explorer: Explorer, log: Callable[[str], None] | None = None):
+    """The ASGI app serving `explorer`'s page and JSON API."""
+    _require_server()
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    assets = _read_assets()
+
+    def answer(status: int, body: Any) -> JSONResponse:
+        return JSONResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+    def api(handler: Callable[[Any, dict], Any]):
+        """A GET endpoint: `handler(params)` returns JSON data; errors become JSON errors."""
+
+        @functools.wraps(handler)
+        def endpoint(request):  # sync: Starlette runs it in its thread pool
+            params = dict(request.query_params)
+            try:
+                return answer(200, handler(params))
+            except UnknownWordError as exc:
+                return answer(404, {"error": str(exc), "unknown": exc.words})
+            except (QueryError, WordvecError, ValueError) as exc:
+                return answer(400, {"error": " ".join(str(exc).split())[:500]})
+            except MemoryError:
+                log("wordvec serve: out of memory answering " + request.url.path)
+                return answer(503, {"error": "out of memory"})
+            except Exception as exc:  # a bug: one line in the log, no traceback to the client
+                log(f"wordvec serve: internal error on {request.url.path}: {type(exc).__name__}: "
+                    f"{' '.join(str(exc).split())[:300]}")
+                return answer(500, {"error": "internal error (see the server's log)"})
+
+        return Route("/api/" + handler.__name__, endpoint, methods=["GET"])
+
+    def models(params):
+        return explorer.models()
+
+    def neighbours(params):
+        return explorer.model(params.get("model")).neighbours(params.get("word"), params.get("topn", 10))
+
+    def analogy(params):
+        return explorer.model(params.get("model")).analogy(
+            params.get("a"), params.get("b"), params.get("c"), params.get("method", "add"), params.get("topn", 10))
+
+    def similarity(params):
+        return explorer.model(params.get("model")).similarity(params.get("a"), params.get("b"))
+
+    def map(params):  # noqa: A001 - the URL is /api/map
+        return explorer.model(params.get("model")).map(params.get("word"), params.get("n", 30),
+                                                       params.get("method", "pca"))
+
+    def complete(params):
+        return explorer.model(params.get("model")).complete(params.get("prefix", ""), params.get("limit", 10))
+
+    def history(params):
+        return explorer.model(params.get("model")).history()
+
+    def asset(request):
+        body, media = assets[request.url.path]
+        return Response(body, media_type=media, headers=SECURITY_HEADERS)
+
+    async def http_error(request, exc):
+        message = {404: f"no such page: {request.url.path[:200]}", 405: "only GET is served"}.get(
+            exc.status_code, exc.detail)
+        return answer(exc.status_code, {"error": message})
+
+    routes = [Route(url, asset, methods=["GET"]) for url in assets]
+    routes += [api(f) for f in (models, neighbours, analogy, similarity, map, complete, history)]
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on (host, port); port 0 picks a free one. OSError if it is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def run(explorer: Explorer, sock: socket.socket, access_log: bool = False) -> None:
+    """Serve until Ctrl-C or SIGTERM (uvicorn shuts down gracefully, then re-raises the signal).
+    The models' lazy work starts in the background at once."""
+    _require_server()
+    import uvicorn
+
+    threading.Thread(target=explorer.warm_up, name="wordvec-warm-up", daemon=True).start()
+    config = uvicorn.Config(create_app(explorer), log_level="info" if access_log else "warning",
+                            access_log=access_log, lifespan="off", timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])
