@@ -81,3 +81,12 @@ def ptb_vector_files(tmp_path_factory, data_dir) -> dict[str, Path]:
         else:
             os.environ["WORDVEC_DATA"] = old
     return files
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (`item.rep_call`), so a fixture can tell whether
+    its test failed (the browser tests save a screenshot then)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)

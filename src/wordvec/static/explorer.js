@@ -4,6 +4,7 @@
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
+const METHOD_NAMES = { pca: "PCA", tsne: "t-SNE", umap: "UMAP" };
 const state = { models: [], panes: [], word: null, completions: [], selected: -1 };
 
 const $ = (id) => document.getElementById(id);
@@ -169,7 +170,7 @@ function drawMap(pane, data) {
   const [W, H, P, LABEL] = [560, 420, 48, 90];
   const sx = (x) => P / 2 + ((x + 1) / 2) * (W - P / 2 - LABEL);  // room for the label on the right
   const sy = (y) => H / 2 - y * (H / 2 - P / 2);
-  svg.append(el("text", { x: 8, y: 16, class: "map-caption" }, `${data.method.toUpperCase()} of ${data.points.length} words`, SVG));
+  svg.append(el("text", { x: 8, y: 16, class: "map-caption" }, `${METHOD_NAMES[data.method] || data.method} of ${data.points.length} words`, SVG));
   data.points.forEach((p, i) => {
     const group = el("g", { class: i === 0 ? "point centre" : "point", "data-word": p.word }, null, SVG);
     const x = sx(p.x), y = sy(p.y);
@@ -300,7 +301,7 @@ async function start() {
   const names = info.models.map((m) => m.name).join(", ");
   $("summary").textContent = `${info.models.length} model${info.models.length > 1 ? "s" : ""}: ${names}`;
   const methodSelect = $("map-method");
-  for (const m of info.map_methods) methodSelect.append(el("option", { value: m }, m === "tsne" ? "t-SNE" : m.toUpperCase()));
+  for (const m of info.map_methods) methodSelect.append(el("option", { value: m }, METHOD_NAMES[m] || m));
   const shown = Math.min(2, state.models.length);
   for (let i = 0; i < shown; i++) state.panes.push(makePane(i, i));
   document.body.classList.toggle("two", shown > 1);
