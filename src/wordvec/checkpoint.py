@@ -33,7 +33,7 @@ import numpy as np
 from wordvec import __version__
 from wordvec.config import TrainConfig
 from wordvec.errors import TrainingError, TrainingInterrupted, WordvecError
-from wordvec.fileio import atomic_write, read_npy_member
+from wordvec.fileio import atomic_write, read_npy_member, write_npz
 from wordvec.progress import RunProgress
 
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -116,7 +116,7 @@ def save_checkpoint(directory: str | Path, trainer, info: dict) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_write(directory / CHECKPOINT_FILE) as handle:
-        np.savez(handle, **arrays)
+        write_npz(handle, arrays)
     with atomic_write(directory / HISTORY_FILE, "w") as handle:
         json.dump(scalars["history"], handle)
     return directory / CHECKPOINT_FILE

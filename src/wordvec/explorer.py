@@ -35,6 +35,27 @@ MAX_HISTORY_POINTS = 2000
 """A loss curve sent to the page is thinned to at most this many points per series."""
 ANALOGY_METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
 
+_SEARCH = threading.Lock()
+"""One search at a time in a process. Each search is a matrix-vector product that OpenBLAS already
+spreads over every core; when many threads call it at once, its threads contend and 40 concurrent
+searches took 20x longer than the same searches one after another (benchmarks/README.md). Waiting
+on this lock costs nothing, so 200 concurrent requests are answered at the one-at-a-time rate."""
+
+
+class _Timed:
+    """`with _Timed() as t:` takes the search lock; t.wait_ms is the wait for it, t.ms the search."""
+
+    def __enter__(self) -> "_Timed":
+        start = time.perf_counter()
+        _SEARCH.acquire()
+        self._start = time.perf_counter()
+        self.wait_ms = round((self._start - start) * 1000, 3)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.ms = round((time.perf_counter() - self._start) * 1000, 3)
+        _SEARCH.release()
+
 
 class QueryError(WordvecError, ValueError):
     """A malformed query (missing or bad parameter): HTTP 400, with this message."""
@@ -203,11 +224,11 @@ class ModelView:
         word = _check_word(word)
         topn = _check_count(topn, "topn", 1, MAX_TOPN)
         self.warm_up()
-        start = time.perf_counter()
-        pairs = self.kv.most_similar(positive=[word], topn=topn)
-        ms = (time.perf_counter() - start) * 1000
+        with _Timed() as timed:
+            pairs = self.kv.most_similar(positive=[word], topn=topn)
         return {"model": self.id, "word": word, "known": self._known(word),
-                "neighbours": [{"word": w, "score": _score(s)} for w, s in pairs], "ms": round(ms, 3)}
+                "neighbours": [{"word": w, "score": _score(s)} for w, s in pairs],
+                "ms": timed.ms, "wait_ms": timed.wait_ms}
 
     def analogy(self, a: str, b: str, c: str, method: str = "add", topn: int = 10) -> dict[str, Any]:
         """a : b = c : ?, by 3CosAdd ("add") or 3CosMul ("mul"); the three words are left out."""
@@ -216,16 +237,18 @@ class ModelView:
             raise QueryError(f"method must be one of {', '.join(ANALOGY_METHODS)}, got {method!r:.40}")
         topn = _check_count(topn, "topn", 1, MAX_TOPN)
         self.warm_up()
-        start = time.perf_counter()
-        pairs = self.kv.analogy(a, b, c, topn=topn, method=method)
-        ms = (time.perf_counter() - start) * 1000
+        with _Timed() as timed:
+            pairs = self.kv.analogy(a, b, c, topn=topn, method=method)
         return {"model": self.id, "a": a, "b": b, "c": c, "method": method,
-                "answers": [{"word": w, "score": _score(s)} for w, s in pairs], "ms": round(ms, 3)}
+                "answers": [{"word": w, "score": _score(s)} for w, s in pairs],
+                "ms": timed.ms, "wait_ms": timed.wait_ms}
 
     def similarity(self, a: str, b: str) -> dict[str, Any]:
         a, b = _check_word(a, "a"), _check_word(b, "b")
         self.warm_up()
-        return {"model": self.id, "a": a, "b": b, "similarity": _score(self.kv.similarity(a, b))}
+        with _Timed():
+            value = self.kv.similarity(a, b)
+        return {"model": self.id, "a": a, "b": b, "similarity": _score(value)}
 
     def map(self, word: str, n: int = 30, method: str = "pca") -> dict[str, Any]:
         """2-D coordinates (scaled into [-1, 1]) of `word` and its `n` nearest neighbours, projected
@@ -238,16 +261,17 @@ class ModelView:
                              + ("; t-SNE needs scikit-learn, UMAP umap-learn" if len(available) < 3 else "") + ")")
         self.warm_up()
         start = time.perf_counter()
-        pairs = self.kv.most_similar(positive=[word], topn=n)
-        words = [word] + [w for w, _ in pairs]
+        with _Timed() as timed:
+            pairs = self.kv.most_similar(positive=[word], topn=n)
+            words = [word] + [w for w, _ in pairs]
+            unit = np.stack([self.kv.get_vector(w, norm=True) for w in words]).astype(np.float64)
         scores = [1.0] + [s for _, s in pairs]
-        unit = np.stack([self.kv.get_vector(w, norm=True) for w in words]).astype(np.float64)
-        coords = _project(unit, method)
-        ms = (time.perf_counter() - start) * 1000
+        coords = _project(unit, method)  # outside the lock: a t-SNE map does not hold up searches
+        ms = (time.perf_counter() - start) * 1000 - timed.wait_ms
         points = [{"word": w, "x": _score(x), "y": _score(y), "score": _score(s)}
                   for w, (x, y), s in zip(words, coords, scores)]
         return {"model": self.id, "word": word, "known": self._known(word), "method": method,
-                "points": points, "ms": round(ms, 3)}
+                "points": points, "ms": round(ms, 3), "wait_ms": timed.wait_ms}
 
 
 def _project(unit: np.ndarray, method: str) -> np.ndarray:

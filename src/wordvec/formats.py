@@ -39,7 +39,7 @@ import numpy as np
 from wordvec import facebook
 from wordvec.config import VECTOR_FORMATS
 from wordvec.errors import VectorFileError
-from wordvec.fileio import atomic_write
+from wordvec.fileio import atomic_write, write_npz
 
 FORMATS = VECTOR_FORMATS  # fasttext: Facebook's .bin model (wordvec.facebook)
 COMPRESSIONS = ("gz", "bz2", "xz")
@@ -1069,7 +1069,7 @@ def write_native(
         arrays["ngram_vectors"] = ngram_vectors
         arrays["ngram_buckets"] = ngram_buckets
     with atomic_write(path, "wb") as out:
-        np.savez(out, **arrays)
+        write_npz(out, arrays)
 
 
 def _checked_subwords(subwords: dict[str, Any], dim: int, where: str) -> tuple[np.ndarray, np.ndarray]:

@@ -542,7 +542,7 @@ class Word2Vec:
         """Write the whole model (both weight matrices, vocabulary, settings, random states, loss
         history) to one file, atomically: a zip of `.npy` arrays and JSON, never a pickle."""
         from wordvec import __version__
-        from wordvec.fileio import atomic_write
+        from wordvec.fileio import atomic_write, write_npz
 
         if self._vocab is None:
             raise RuntimeError("the model has no vocabulary yet: nothing to save")
@@ -563,7 +563,7 @@ class Word2Vec:
         arrays = {"W_in": self._W_in, "W_out": self._W_out, "rng_states": self._rng_states,
                   "header": np.frombuffer(blob, np.uint8)}
         with atomic_write(fname_or_handle, "wb") as out:
-            np.savez(out, **arrays)
+            write_npz(out, arrays)
 
     @classmethod
     def load(cls, fname: str | os.PathLike, mmap: str | None = None) -> "Word2Vec":

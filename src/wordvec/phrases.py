@@ -747,7 +747,7 @@ _ARRAYS = {"Phrases": {"unigram": np.int64, "counts": np.int64, "offsets": np.in
 
 def _save(fname, header: dict, arrays: dict) -> None:
     from wordvec import __version__
-    from wordvec.fileio import atomic_write
+    from wordvec.fileio import atomic_write, write_npz
 
     header = {"format": PHRASES_FORMAT, "format_version": PHRASES_FORMAT_VERSION, "wordvec_version": __version__,
               **header}
@@ -756,7 +756,7 @@ def _save(fname, header: dict, arrays: dict) -> None:
     except (TypeError, ValueError) as exc:
         raise WordvecError(f"cannot save the phrases model: a setting is not JSON-safe ({exc})") from None
     with atomic_write(fname, "wb") as out:
-        np.savez(out, header=np.frombuffer(blob, np.uint8), **arrays)
+        write_npz(out, {"header": np.frombuffer(blob, np.uint8), **arrays})
 
 
 def _load(fname):
