@@ -176,6 +176,11 @@ def test_completion_and_search(page, kvs):
     assert page.neighbours(0) != page.neighbours(1)  # two models, two neighbourhoods
     assert {"we", "i"} & set(page.neighbours(0))
     assert "#word=you" in page.page.url
+    page.page.type("#search", "s", delay=0)  # a completion request on its way ...
+    page.page.press("#search", "Enter")  # ... when the word is chosen: the list must not come back
+    page.wait_word("yous")  # not a PTB word: each pane says so
+    page.page.wait_for_timeout(400)
+    assert page.page.locator("#completions").is_hidden()
     page.no_script_errors()
 
 

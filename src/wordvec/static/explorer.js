@@ -235,6 +235,8 @@ let completeTimer = null;
 let completeSeq = 0;
 
 function hideCompletions() {
+  clearTimeout(completeTimer);
+  completeSeq++;  // an answer still on its way is dropped
   $("completions").hidden = true;
   state.completions = [];
   state.selected = -1;
