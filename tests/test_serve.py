@@ -262,3 +262,35 @@ def test_a_memory_mapped_native_file_answers(tmp_path):
     finally:
         code, err = stop_server(proc)
     assert code == 0, err
+
+
+def test_explore_from_python(ptb_vector_files, tmp_path):
+    """wordvec.explore(kv, path, names=...) serves in-memory vectors and files alike."""
+    script = tmp_path / "explore.py"
+    script.write_text(
+        "import sys, numpy as np, wordvec\n"
+        "kv = wordvec.KeyedVectors(np.eye(3, dtype=np.float32) + 0.1, ['a', 'b', 'c'])\n"
+        "wordvec.explore(kv, sys.argv[1], names=['tiny', 'ppmi'], port=0)\n")
+    proc = subprocess.Popen([sys.executable, str(script), str(ptb_vector_files["ppmi"])],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("serving at http://127.0.0.1:"), proc.stderr.read()
+    url = line.split()[2]
+    try:
+        models = get(url + "api/models")[1]["models"]
+        assert [(m["name"], m["words"]) for m in models] == [("tiny", 3), ("ppmi", 9858)]
+        assert [n["word"] for n in get(url + "api/neighbours?word=a&topn=2")[1]["neighbours"]] in (["b", "c"], ["c", "b"])
+    finally:
+        code, err = stop_server(proc)
+    assert code == 0 and "Traceback" not in err, err
+
+
+def test_explore_checks_its_arguments():
+    from wordvec.serve import explore
+
+    with pytest.raises(ValueError):
+        explore()
+    with pytest.raises(TypeError):
+        explore(42, port=0)
+    with pytest.raises(ValueError):
+        explore("a.bin", names=["x", "y"], port=0)

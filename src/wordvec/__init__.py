@@ -41,6 +41,7 @@ _LAZY = {
     "book_corpus": "wordvec.corpus",
     "evaluate_analogies": "wordvec.evaluate",
     "evaluate_word_pairs": "wordvec.evaluate",
+    "explore": "wordvec.serve",
 }
 
 

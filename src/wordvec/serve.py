@@ -166,3 +166,38 @@ def run(explorer: Explorer, sock: socket.socket, access_log: bool = False) -> No
     config = uvicorn.Config(create_app(explorer), log_level="info" if access_log else "warning",
                             access_log=access_log, lifespan="off", timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def explore(*models, names: list[str] | None = None, host: str = "127.0.0.1", port: int = 8000,
+            access_log: bool = False) -> None:
+    """Serve the explorer on `models` from Python until Ctrl-C: KeyedVectors, gensim-style models
+    (anything with a `.wv`) or vector file paths, shown in this order. `names` labels the
+    in-memory ones (default "model 1", ...). Prints the address; blocks while serving."""
+    from wordvec.explorer import ModelView
+    from wordvec.vectors import KeyedVectors
+
+    _require_server()
+    if not models:
+        raise ValueError("give at least one model or vector file")
+    if names is not None and len(names) != len(models):
+        raise ValueError(f"{len(models)} models but {len(names)} names")
+    views = []
+    for i, model in enumerate(models):
+        kv = getattr(model, "wv", model)
+        if isinstance(kv, KeyedVectors):
+            views.append(ModelView(kv, names[i] if names else f"model {i + 1}", i))
+        elif isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
+            view = ModelView.open(model, i)
+            if names:
+                view.name = str(names[i])
+            views.append(view)
+        else:
+            raise TypeError(f"cannot show a {type(model).__name__}: give KeyedVectors, a model or a path")
+    sock = bind(host, port)
+    try:
+        print(f"serving at {address(sock)} (Ctrl-C stops)", flush=True)
+        run(Explorer(views), sock, access_log=access_log)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
