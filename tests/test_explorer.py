@@ -175,3 +175,84 @@ def test_concurrent_first_queries_agree():
     for t in threads:
         t.join()
     assert not errors and all(r == results[0] for r in results)
+
+
+def test_numbers_are_plain_ascii_digits(views):
+    view = views.model(0)
+    assert len(view.neighbours("you", topn="3")["neighbours"]) == 3
+    for bad in ("1_0", " 1", "1 ", "+3", "\u0663", "\uff11", "3.0", "1e2", ""):
+        with pytest.raises(QueryError):
+            view.neighbours("you", topn=bad)
+
+
+def test_map_of_a_one_dimensional_model_falls_back_to_pca():
+    view = small_view([f"d{i}" for i in range(20)], dim=1)
+    for method in map_methods():
+        answer = view.map("d0", n=10, method=method)
+        assert len(answer["points"]) == 11
+
+
+def test_too_many_waiting_maps_are_busy(monkeypatch):
+    import wordvec.explorer as explorer
+
+    if "tsne" not in map_methods():
+        pytest.skip("t-SNE needs scikit-learn")
+    view = small_view([f"w{i}" for i in range(40)])
+    monkeypatch.setattr(explorer, "_SLOW_WAITING", [explorer.MAX_WAITING_PROJECTIONS])
+    with pytest.raises(explorer.BusyError):
+        view.map("w0", n=20, method="tsne")
+    assert len(view.map("w0", n=20, method="pca")["points"]) == 21  # PCA is never queued
+
+
+def test_mapped_file_edited_in_place_is_refused(tmp_path):
+    import os
+    import shutil
+
+    from wordvec.explorer import ModelUnavailableError
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(50)]
+    path = tmp_path / "v.npz"
+    KeyedVectors(rng.standard_normal((50, 8)).astype(np.float32), words).save(path)
+    view = ModelView.open(path)
+    before = view.neighbours("w1", topn=3)["neighbours"]
+    # replaced as wordvec's writers do (a new file renamed over it): the old mapping still answers
+    KeyedVectors(rng.standard_normal((50, 8)).astype(np.float32), words).save(path)
+    assert view.neighbours("w1", topn=3)["neighbours"] == before
+    # edited in place (same file, new size): refused, never a crash
+    other = tmp_path / "other.npz"
+    shutil.copy(path, other)
+    view = ModelView.open(other)
+    with open(other, "ab") as handle:
+        handle.write(b"\0" * 100)
+    os.utime(other, ns=(1, 1))
+    with pytest.raises(ModelUnavailableError, match="changed on disk"):
+        view.neighbours("w1")
+    # read into memory instead: editing the file does not matter
+    view = ModelView.open(other, mmap=False)
+    assert len(view.neighbours("w1", topn=3)["neighbours"]) == 3
+
+
+def test_mapped_file_with_nan_is_refused(tmp_path):
+    """A native file written by other code can hold NaN; mapped, it is not scanned when opened, so
+    the explorer scans it before the first answer."""
+    from wordvec.explorer import ModelUnavailableError
+    from wordvec.fileio import write_npz
+
+    path = tmp_path / "nan.npz"
+    KeyedVectors(np.ones((30, 4), np.float32) + np.arange(30)[:, None], [f"w{i}" for i in range(30)]).save(path)
+    with np.load(path, allow_pickle=False) as archive:
+        members = {name: archive[name] for name in archive.files}
+    members["vectors"][7, 0] = np.nan
+    with open(path, "wb") as handle:
+        write_npz(handle, members)
+    with pytest.raises(Exception, match="non-finite"):
+        KeyedVectors.load(path)  # a plain read refuses it
+    view = ModelView.open(path)
+    with pytest.raises(ModelUnavailableError, match="'w7' has a non-finite value"):
+        view.neighbours("w1")
+
+
+def test_duplicate_names_are_told_apart(ptb_vector_files):
+    views = Explorer.open([ptb_vector_files["ppmi"], ptb_vector_files["ppmi"]])
+    assert [v.name for v in views.views] == [ptb_vector_files["ppmi"].name, ptb_vector_files["ppmi"].name + " (2)"]

@@ -37,7 +37,8 @@ def logged():
 
 @pytest.fixture(scope="module")
 def client(explorer, logged):
-    with TestClient(create_app(explorer, log=logged.append), raise_server_exceptions=False) as c:
+    with TestClient(create_app(explorer, log=logged.append), base_url="http://127.0.0.1:8000",
+                    raise_server_exceptions=False) as c:
         yield c
 
 
@@ -80,7 +81,12 @@ def test_api_answers(client, explorer):
     ("/api/neighbours?word=you&model=../../etc/passwd", 400, "model must be"),
     ("/api/analogy?a=take&b=took", 400, "c is required"),
     ("/api/analogy?a=take&b=took&c=go&method=cos", 400, "method must be"),
-    ("/api/map?word=you&method=mds", 400, "not available"),
+    ("/api/map?word=you&method=mds", 400, "unknown map method"),
+    ("/api/neighbours?word=you&topn=1_0", 400, "topn must be"),
+    ("/api/neighbours?word=you&topn=%201", 400, "topn must be"),
+    ("/api/neighbours?word=you&topn=%D9%A3", 400, "topn must be"),
+    ("/api/neighbours?word=you&model=%EF%BC%91", 400, "model must be"),
+    ("/api/neighbours/?word=you", 404, "no such page"),
     ("/api/map?word=you&n=100000", 400, "n must be"),
     ("/api/complete?prefix=a&limit=x", 400, "limit must be"),
     ("/api/neighbours?word=" + "x" * 5000, 400, "longer than"),
@@ -294,3 +300,35 @@ def test_explore_checks_its_arguments():
         explore(42, port=0)
     with pytest.raises(ValueError):
         explore("a.bin", names=["x", "y"], port=0)
+
+
+def test_host_header_must_be_loopback(client):
+    for host in ("127.0.0.1:8000", "localhost", "[::1]:8000", "LOCALHOST:1"):
+        assert client.get("/api/models", headers={"host": host}).status_code == 200, host
+    for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "", "a b", "x" * 10000):
+        response = client.get("/", headers={"host": host})
+        assert response.status_code == 400, host
+        assert "answers only requests for" in response.json()["error"]
+        assert response.headers["content-security-policy"] == SECURITY_HEADERS["content-security-policy"]
+
+
+def test_trailing_slash_is_not_redirected(client):
+    response = client.get("/api/neighbours/?word=you", headers={"host": "127.0.0.1"}, follow_redirects=False)
+    assert response.status_code == 404 and "location" not in response.headers
+
+
+def test_empty_host_is_a_usage_error(ptb_vector_files):
+    result = subprocess.run([sys.executable, "-m", "wordvec", "serve", str(ptb_vector_files["ppmi"]), "--host", ""],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--host is empty" in result.stderr
+
+
+def test_access_log_goes_to_stderr(ptb_vector_files):
+    proc = subprocess.Popen([sys.executable, "-m", "wordvec", "serve", str(ptb_vector_files["ppmi"]), "--port", "0",
+                             "--access-log"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    url = line.split()[2]
+    assert get(url + "api/neighbours?word=you")[0] == 200
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "GET /api/neighbours?word=you" in err and rest == ""

@@ -741,6 +741,9 @@ def _add_serve(sub) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on; anything but loopback lets other machines query the vectors")
     p.add_argument("--access-log", action="store_true", help="log every request on stderr")
+    p.add_argument("--no-mmap", action="store_true",
+                   help="read native files into memory instead of mapping them (slower to open; the file "
+                        "may then be edited in place while serving)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -749,6 +752,8 @@ def cmd_serve(args) -> int:
     from wordvec.explorer import Explorer
 
     serve._require_server()
+    if not args.host.strip():
+        raise UsageError("serve: --host is empty (127.0.0.1 serves this machine only; 0.0.0.0 every network)")
     for path in args.vectors:
         if not Path(path).exists():
             raise WordvecError(f"no such vector file: {path}")
@@ -760,7 +765,7 @@ def cmd_serve(args) -> int:
         raise WordvecError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     try:
         start = time.perf_counter()
-        explorer = Explorer.open(args.vectors)
+        explorer = Explorer.open(args.vectors, mmap=not args.no_mmap)
         opened = time.perf_counter() - start
         if not serve.is_loopback(args.host):
             print(f"wordvec serve: warning: listening on {args.host}: anyone who can reach this machine can "

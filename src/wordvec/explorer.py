@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 import os
+import re
 import threading
 import time
 from numbers import Real
@@ -30,10 +31,16 @@ MAX_MAP_WORDS = 300
 """Most neighbours one map shows (t-SNE on 300 points takes about a second)."""
 MAX_COMPLETIONS = 100
 MAX_QUERY_CHARS = 4096
-"""Longest word a query may hold (longer ones cannot be in any file wordvec reads)."""
+"""Longest word a query may hold. Only a native file can hold a longer one (word2vec files stop at
+65,535 bytes, and a GET request's line at about 8 KiB); such a word is shown but cannot be asked for."""
 MAX_HISTORY_POINTS = 2000
 """A loss curve sent to the page is thinned to at most this many points per series."""
 ANALOGY_METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
+MAP_METHODS = ("pca", "tsne", "umap")
+MAX_WAITING_PROJECTIONS = 8
+"""t-SNE and UMAP maps are computed one at a time (each already uses every core); beyond this many
+waiting, a map request is refused as busy rather than holding the server's threads."""
+_INT = re.compile(r"[0-9]{1,9}")
 
 _SEARCH = threading.Lock()
 """One search at a time in a process. Each search is a matrix-vector product that OpenBLAS already
@@ -61,6 +68,15 @@ class QueryError(WordvecError, ValueError):
     """A malformed query (missing or bad parameter): HTTP 400, with this message."""
 
 
+class BusyError(WordvecError):
+    """Too many slow maps are waiting: HTTP 503, try again (or use PCA)."""
+
+
+class ModelUnavailableError(WordvecError):
+    """A model that cannot answer: its memory-mapped file was edited in place, or it holds NaN/Inf
+    (HTTP 409; restart the server with a sound file)."""
+
+
 def map_methods() -> list[str]:
     """The 2-D projections available here: PCA always, t-SNE with scikit-learn, UMAP with umap-learn."""
     methods = ["pca"]
@@ -82,11 +98,10 @@ def _check_word(value: Any, name: str = "word") -> str:
 
 
 def _check_count(value: Any, name: str, low: int, high: int) -> int:
-    if isinstance(value, str):
-        try:
-            value = int(value)
-        except ValueError:
-            raise QueryError(f"{name} must be a whole number, got {value[:40]!r}") from None
+    if isinstance(value, str):  # ASCII digits only: no signs, spaces, underscores or other scripts' digits
+        if not _INT.fullmatch(value):
+            raise QueryError(f"{name} must be a whole number, got {value[:40]!r}")
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise QueryError(f"{name} must be a whole number from {low} to {high}, got {value!r:.40}")
     return value
@@ -121,15 +136,40 @@ class ModelView:
         self._lock = threading.Lock()
         self._sorted: list[str] | None = None  # vocabulary in code point order, for completion
         self._order: np.ndarray | None = None  # row of each word in `_sorted`
+        self._file: tuple | None = None  # (path, stat signature) of a memory-mapped file
+        self._problem: str | None = None  # why this model cannot answer (found by warm_up)
 
     @classmethod
-    def open(cls, path: str | os.PathLike, model_id: int = 0) -> "ModelView":
-        """Read a vector file; native files are memory-mapped, so a big one opens at once."""
+    def open(cls, path: str | os.PathLike, model_id: int = 0, mmap: bool = True) -> "ModelView":
+        """Read a vector file. With `mmap` a native file is memory-mapped, so a big one opens at
+        once; its values are then checked by `warm_up`. Replacing or deleting the file (wordvec's
+        writers replace) is safe: the mapping keeps the old one, which is served until a restart.
+        Editing it in place is not: each query first checks the file's size and time and refuses,
+        though an edit in the middle of a search can still end the process (SIGBUS)."""
         from wordvec import formats
 
-        fmt = formats.resolve_format(path, None)
-        kv = KeyedVectors.load(path, mmap="r" if fmt == "native" else None)
-        return cls(kv, os.path.basename(os.fspath(path)), model_id)
+        mapped = mmap and formats.resolve_format(path, None) == "native"
+        before = _signature(path) if mapped else None
+        kv = KeyedVectors.load(path, mmap="r" if mapped else None)
+        view = cls(kv, os.path.basename(os.fspath(path)), model_id)
+        if mapped:
+            view._file = (os.fspath(path), before)
+        return view
+
+    def _begin(self) -> None:
+        """Before a query: the mapped file unchanged, the lazy work done, the values sound."""
+        if self._file is not None:
+            path, signature = self._file
+            try:
+                now = _signature(path)
+            except OSError:
+                now = None  # deleted: the mapping keeps the old file alive
+            if now is not None and now[:2] == signature[:2] and now != signature:  # same file, edited
+                raise ModelUnavailableError(f"{self.name} changed on disk after the server opened it (it is "
+                                        "memory-mapped): restart wordvec serve")
+        self.warm_up()
+        if self._problem:
+            raise ModelUnavailableError(self._problem)
 
     @property
     def subwords(self) -> bool:
@@ -142,7 +182,12 @@ class ModelView:
             return
         with self._lock:
             if not self._ready:
-                self.kv.fill_norms()
+                try:
+                    if self._file is not None:  # a mapped file was not scanned when read
+                        self._problem = _non_finite(self.kv, self.name)
+                    self.kv.fill_norms()
+                except (OSError, WordvecError, ValueError) as exc:
+                    self._problem = f"{self.name}: {' '.join(str(exc).split())[:300]}"
                 self._ready = True
 
     # -- facts ---------------------------------------------------------------------------------
@@ -223,7 +268,7 @@ class ModelView:
         the search itself took. A subword model answers for unseen words too (`known`: False)."""
         word = _check_word(word)
         topn = _check_count(topn, "topn", 1, MAX_TOPN)
-        self.warm_up()
+        self._begin()
         with _Timed() as timed:
             pairs = self.kv.most_similar(positive=[word], topn=topn)
         return {"model": self.id, "word": word, "known": self._known(word),
@@ -236,7 +281,7 @@ class ModelView:
         if method not in ANALOGY_METHODS:
             raise QueryError(f"method must be one of {', '.join(ANALOGY_METHODS)}, got {method!r:.40}")
         topn = _check_count(topn, "topn", 1, MAX_TOPN)
-        self.warm_up()
+        self._begin()
         with _Timed() as timed:
             pairs = self.kv.analogy(a, b, c, topn=topn, method=method)
         return {"model": self.id, "a": a, "b": b, "c": c, "method": method,
@@ -245,7 +290,7 @@ class ModelView:
 
     def similarity(self, a: str, b: str) -> dict[str, Any]:
         a, b = _check_word(a, "a"), _check_word(b, "b")
-        self.warm_up()
+        self._begin()
         with _Timed():
             value = self.kv.similarity(a, b)
         return {"model": self.id, "a": a, "b": b, "similarity": _score(value)}
@@ -255,23 +300,75 @@ class ModelView:
         from their unit vectors by PCA, t-SNE or UMAP (see `map_methods`)."""
         word = _check_word(word)
         n = _check_count(n, "n", 1, MAX_MAP_WORDS)
-        available = map_methods()
-        if method not in available:
-            raise QueryError(f"map method {method!r:.40} is not available here (have: {', '.join(available)}"
-                             + ("; t-SNE needs scikit-learn, UMAP umap-learn" if len(available) < 3 else "") + ")")
-        self.warm_up()
+        if method not in MAP_METHODS:
+            raise QueryError(f"unknown map method {method!r:.40} (one of {', '.join(MAP_METHODS)})")
+        if method not in map_methods():
+            raise QueryError(f"{method} maps are not available here: they need "
+                             + ("scikit-learn" if method == "tsne" else "umap-learn") + " installed")
+        self._begin()
         start = time.perf_counter()
         with _Timed() as timed:
             pairs = self.kv.most_similar(positive=[word], topn=n)
             words = [word] + [w for w, _ in pairs]
             unit = np.stack([self.kv.get_vector(w, norm=True) for w in words]).astype(np.float64)
         scores = [1.0] + [s for _, s in pairs]
-        coords = _project(unit, method)  # outside the lock: a t-SNE map does not hold up searches
-        ms = (time.perf_counter() - start) * 1000 - timed.wait_ms
+        wait = timed.wait_ms
+        if method == "pca" or len(words) < 3 or unit.shape[1] < 2:
+            coords = _project(unit, "pca")
+        else:
+            with _Slow() as slow:  # outside the search lock: a t-SNE map does not hold up searches
+                coords = _project(unit, method)
+            wait += slow.wait_ms
+        ms = (time.perf_counter() - start) * 1000 - wait
         points = [{"word": w, "x": _score(x), "y": _score(y), "score": _score(s)}
                   for w, (x, y), s in zip(words, coords, scores)]
         return {"model": self.id, "word": word, "known": self._known(word), "method": method,
-                "points": points, "ms": round(ms, 3), "wait_ms": timed.wait_ms}
+                "points": points, "ms": round(ms, 3), "wait_ms": round(wait, 3)}
+
+
+_SLOW = threading.Lock()
+_SLOW_WAITING = [0]
+_SLOW_COUNT = threading.Lock()
+
+
+class _Slow:
+    """`with _Slow() as s:` runs one t-SNE/UMAP projection at a time; BusyError when too many wait."""
+
+    def __enter__(self) -> "_Slow":
+        with _SLOW_COUNT:
+            if _SLOW_WAITING[0] >= MAX_WAITING_PROJECTIONS:
+                raise BusyError(f"{MAX_WAITING_PROJECTIONS} maps are already waiting to be computed; "
+                                "try again shortly, or use PCA")
+            _SLOW_WAITING[0] += 1
+        start = time.perf_counter()
+        try:
+            _SLOW.acquire()
+        finally:
+            with _SLOW_COUNT:
+                _SLOW_WAITING[0] -= 1
+        self.wait_ms = (time.perf_counter() - start) * 1000
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _SLOW.release()
+
+
+def _signature(path) -> tuple:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _non_finite(kv: KeyedVectors, name: str) -> str | None:
+    """The problem with a model holding NaN/Inf values (checked in blocks), or None."""
+    vectors = kv.vectors
+    step = max(1, (1 << 24) // max(1, vectors.shape[1]))
+    for start in range(0, len(vectors), step):
+        block = vectors[start:start + step]
+        good = np.isfinite(block).all(axis=1)
+        if not good.all():
+            word = kv.index_to_key[start + int(np.argmin(good))]
+            return f"{name}: word {word[:80]!r} has a non-finite value (NaN or Inf); the file is damaged"
+    return None
 
 
 def _project(unit: np.ndarray, method: str) -> np.ndarray:
@@ -304,12 +401,16 @@ class Explorer:
         if not views:
             raise ValueError("give at least one model")
         self.views = list(views)
+        seen: dict[str, int] = {}
         for i, view in enumerate(self.views):
             view.id = i
+            seen[view.name] = seen.get(view.name, 0) + 1
+            if seen[view.name] > 1:  # the same name twice: tell them apart in the menus
+                view.name = f"{view.name} ({seen[view.name]})"
 
     @classmethod
-    def open(cls, paths: Sequence[str | os.PathLike]) -> "Explorer":
-        return cls([ModelView.open(path, i) for i, path in enumerate(paths)])
+    def open(cls, paths: Sequence[str | os.PathLike], mmap: bool = True) -> "Explorer":
+        return cls([ModelView.open(path, i, mmap=mmap) for i, path in enumerate(paths)])
 
     def model(self, model_id: Any) -> ModelView:
         """The model numbered `model_id` (an int or its decimal string)."""
@@ -326,4 +427,4 @@ class Explorer:
             view.warm_up()
 
 
-__all__ = ["Explorer", "ModelView", "QueryError", "UnknownWordError", "map_methods"]
+__all__ = ["BusyError", "Explorer", "ModelUnavailableError", "ModelView", "QueryError", "UnknownWordError", "map_methods"]

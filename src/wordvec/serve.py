@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from wordvec.errors import UnknownWordError, WordvecError
-from wordvec.explorer import Explorer, QueryError
+from wordvec.explorer import BusyError, Explorer, ModelUnavailableError, QueryError
 
 MISSING_SERVER = "wordvec serve needs Starlette and uvicorn: pip install 'wordvec[serve]'"
 
@@ -54,11 +54,18 @@ def _read_assets() -> dict[str, tuple[bytes, str]]:
     return {url: ((folder / name).read_bytes(), media) for url, (name, media) in ASSETS.items()}
 
 
-def create_app(explorer: Explorer, log: Callable[[str], None] | None = None):
-    """The ASGI app serving `explorer`'s page and JSON API."""
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def create_app(explorer: Explorer, log: Callable[[str], None] | None = None, allowed_hosts: list[str] | None = None):
+    """The ASGI app serving `explorer`'s page and JSON API.
+
+    `allowed_hosts`: the Host headers answered (default: the loopback names, so a web page elsewhere
+    cannot reach the server through DNS rebinding); ["*"] answers any."""
     _require_server()
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
@@ -78,7 +85,11 @@ def create_app(explorer: Explorer, log: Callable[[str], None] | None = None):
                 return answer(200, handler(params))
             except UnknownWordError as exc:
                 return answer(404, {"error": str(exc), "unknown": exc.words})
-            except (QueryError, WordvecError, ValueError) as exc:
+            except ModelUnavailableError as exc:
+                return answer(409, {"error": " ".join(str(exc).split())[:500]})
+            except BusyError as exc:
+                return answer(503, {"error": str(exc)})
+            except (QueryError, WordvecError) as exc:
                 return answer(400, {"error": " ".join(str(exc).split())[:500]})
             except MemoryError:
                 log("wordvec serve: out of memory answering " + request.url.path)
@@ -113,7 +124,7 @@ def create_app(explorer: Explorer, log: Callable[[str], None] | None = None):
     def history(params):
         return explorer.model(params.get("model")).history()
 
-    def asset(request):
+    async def asset(request):  # not in the thread pool: the page loads even while every thread is busy
         body, media = assets[request.url.path]
         return Response(body, media_type=media, headers=SECURITY_HEADERS)
 
@@ -124,11 +135,44 @@ def create_app(explorer: Explorer, log: Callable[[str], None] | None = None):
 
     routes = [Route(url, asset, methods=["GET"]) for url in assets]
     routes += [api(f) for f in (models, neighbours, analogy, similarity, map, complete, history)]
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    hosts = Middleware(_HostCheck, allowed=allowed_hosts or LOOPBACK_NAMES)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, middleware=[hosts])
+    app.router.redirect_slashes = False  # a redirect would be built from the Host header
+    return app
+
+
+def host_name(header: str) -> str:
+    """The host of a Host header, without its port ("[::1]:8000" -> "[::1]")."""
+    if header.startswith("["):
+        return header[:header.find("]") + 1] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class _HostCheck:
+    """ASGI middleware: answer only requests whose Host header names an allowed host (a server on
+    loopback is then out of reach of DNS rebinding); others get a JSON 400."""
+
+    def __init__(self, app, allowed: list[str]) -> None:
+        self.app, self.allowed = app, {h.lower() for h in allowed}
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and "*" not in self.allowed:
+            header = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            if host_name(header).lower() not in self.allowed:
+                from starlette.responses import JSONResponse
+
+                response = JSONResponse({"error": "this server answers only requests for "
+                                         + ", ".join(sorted(self.allowed))}, status_code=400,
+                                        headers=SECURITY_HEADERS)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on (host, port); port 0 picks a free one. OSError if it is taken."""
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -156,14 +200,35 @@ def address(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
+def _log_config() -> dict:
+    """uvicorn's logging, with its access log on stderr too (stdout is for the address)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for handler in config.get("handlers", {}).values():
+        handler["stream"] = "ext://sys.stderr"
+    return config
+
+
 def run(explorer: Explorer, sock: socket.socket, access_log: bool = False) -> None:
     """Serve until Ctrl-C or SIGTERM (uvicorn shuts down gracefully, then re-raises the signal).
-    The models' lazy work starts in the background at once."""
+    The models' lazy work starts in the background at once. Bound to a loopback address, only
+    loopback Host headers are answered; bound elsewhere, any."""
     _require_server()
     import uvicorn
 
-    threading.Thread(target=explorer.warm_up, name="wordvec-warm-up", daemon=True).start()
-    config = uvicorn.Config(create_app(explorer), log_level="info" if access_log else "warning",
+    def warm_up() -> None:
+        try:
+            explorer.warm_up()
+        except Exception as exc:  # a query will meet it again and answer with it
+            print(f"wordvec serve: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
+
+    threading.Thread(target=warm_up, name="wordvec-warm-up", daemon=True).start()
+    host = sock.getsockname()[0]
+    app = create_app(explorer, allowed_hosts=None if is_loopback(host) else ["*"])
+    config = uvicorn.Config(app, log_level="info" if access_log else "warning", log_config=_log_config(),
                             access_log=access_log, lifespan="off", timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -46,11 +46,11 @@ function makePane(index, modelId) {
   const select = node.querySelector(".model-select");
   state.models.forEach((m) => select.append(el("option", { value: m.id }, `${m.name}`)));
   select.value = String(modelId);
-  const pane = { node, modelId, select };
+  const pane = { node, modelId, select, seq: 0, analogySeq: 0 };
   select.addEventListener("change", () => {
     pane.modelId = Number(select.value);
     describeModel(pane);
-    if (state.word) showWord(state.word, false);
+    if (state.word) showWord(state.word, { push: false });
   });
   $("panes").append(node);
   describeModel(pane);
@@ -120,35 +120,51 @@ function paneMessage(pane, text) {
 
 // ------------------------------------------------------------------------------- queries
 
-async function showWord(word, push = true) {
-  word = word.trim();
-  if (!word) { showMessage("Type a word first."); return; }
+// A word from the page (a neighbour, a map point, a completion, the address) is used exactly as it
+// is; a typed one is trimmed. Each pane numbers its requests and drops answers to older ones, so a
+// slow map can never draw one word's neighbourhood under another word's title.
+async function showWord(word, { push = true, typed = false } = {}) {
+  if (typed) word = word.trim();
+  if (!word.trim()) { showMessage("Type a word first."); return; }
   showMessage("");
   hideCompletions();
+  hideTooltip();
   state.word = word;
   $("search").value = word;
-  if (push) history.replaceState(null, "", "#" + new URLSearchParams({ word }).toString());
+  const hash = "#" + new URLSearchParams({ word }).toString();
+  if (push && location.hash !== hash) history.pushState(null, "", hash);  // Back returns to the last word
   const topn = $("topn").value;
   const method = $("map-method").value || "pca";
+  delete document.body.dataset.word;
   await Promise.all(state.panes.map(async (pane) => {
-    const title = pane.node.querySelector(".neighbours-title");
-    title.textContent = `Neighbours of “${word}”`;
-    try {
-      const [near, map] = await Promise.all([
-        api("neighbours", { model: pane.modelId, word, topn }),
-        api("map", { model: pane.modelId, word, n: Math.max(Number(topn), 10), method }),
-      ]);
-      paneMessage(pane, near.known ? "" : `“${word}” is not in the vocabulary: its vector comes from its character n-grams.`);
-      drawNeighbours(pane, near);
-      drawMap(pane, map);
-    } catch (err) {
+    const seq = ++pane.seq;
+    const current = () => seq === pane.seq;
+    pane.node.querySelector(".neighbours-title").textContent = `Neighbours of “${clip(word, 60)}”`;
+    pane.node.classList.add("loading");
+    const svg = pane.node.querySelector("svg.map");
+    svg.replaceChildren(el("text", { x: 8, y: 16, class: "map-caption" }, `computing the ${METHOD_NAMES[method] || method} map…`, SVG));
+    const near = api("neighbours", { model: pane.modelId, word, topn }).then((data) => {
+      if (!current()) return;
+      paneMessage(pane, data.known ? "" : `“${clip(word, 60)}” is not in the vocabulary: its vector comes from its character n-grams.`);
+      drawNeighbours(pane, data);
+    }, (err) => {
+      if (!current()) return;
       paneMessage(pane, err.message);
       pane.node.querySelector("table.neighbours tbody").replaceChildren();
-      pane.node.querySelector("svg.map").replaceChildren();
-    }
+    });
+    const map = api("map", { model: pane.modelId, word, n: Math.max(Number(topn), 10), method }).then((data) => {
+      if (current()) drawMap(pane, data);
+    }, (err) => {
+      if (!current()) return;
+      svg.replaceChildren(el("text", { x: 8, y: 16, class: "map-caption error" }, `no map: ${err.message}`, SVG));
+    });
+    await Promise.all([near, map]);
+    if (current()) pane.node.classList.remove("loading");
   }));
-  document.body.dataset.word = word;  // tests wait on this: every pane has answered
+  if (state.word === word) document.body.dataset.word = word;  // tests wait on this: every pane has answered
 }
+
+function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + "…" : text; }
 
 function drawNeighbours(pane, data) {
   const body = pane.node.querySelector("table.neighbours tbody");
@@ -156,7 +172,7 @@ function drawNeighbours(pane, data) {
   for (const n of data.neighbours) {
     const row = el("tr");
     const cell = el("td", { class: "word" });
-    const link = el("a", { href: "#", class: "word-link" }, n.word);
+    const link = el("a", { href: "#", class: "word-link", title: clip(n.word, 300) }, n.word);
     link.addEventListener("click", (event) => { event.preventDefault(); showWord(n.word); });
     cell.append(link);
     row.append(cell, el("td", { class: "score" }, formatScore(n.score)));
@@ -165,6 +181,7 @@ function drawNeighbours(pane, data) {
 }
 
 function drawMap(pane, data) {
+  hideTooltip();
   const svg = pane.node.querySelector("svg.map");
   svg.replaceChildren();
   const [W, H, P, LABEL] = [560, 420, 48, 90];
@@ -175,8 +192,8 @@ function drawMap(pane, data) {
     const group = el("g", { class: i === 0 ? "point centre" : "point", "data-word": p.word }, null, SVG);
     const x = sx(p.x), y = sy(p.y);
     group.append(el("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: i === 0 ? 7 : 5 }, null, SVG));
-    group.append(el("text", { x: (x + 8).toFixed(1), y: (y + 4).toFixed(1) }, p.word, SVG));
-    group.addEventListener("mouseenter", (event) => showTooltip(event, `${p.word}  ${i === 0 ? "" : formatScore(p.score)}`));
+    group.append(el("text", { x: (x + 8).toFixed(1), y: (y + 4).toFixed(1) }, clip(p.word, 24), SVG));
+    group.addEventListener("mouseenter", (event) => showTooltip(event, `${clip(p.word, 200)}  ${i === 0 ? "" : formatScore(p.score)}`));
     group.addEventListener("mousemove", (event) => moveTooltip(event));
     group.addEventListener("mouseleave", hideTooltip);
     group.addEventListener("click", () => { hideTooltip(); showWord(p.word); });
@@ -202,7 +219,9 @@ async function solveAnalogy() {
   if (!a || !b || !c) { showMessage("An analogy needs three words: a is to b as c is to ?"); return; }
   showMessage("");
   const method = $("analogy-method").value;
+  delete document.body.dataset.analogy;
   await Promise.all(state.panes.map(async (pane) => {
+    const seq = ++pane.analogySeq;
     const box = pane.node.querySelector(".analogy-box");
     const body = box.querySelector("tbody");
     body.replaceChildren();
@@ -211,6 +230,7 @@ async function solveAnalogy() {
       `${a} : ${b} = ${c} : ?  (${method === "mul" ? "3CosMul" : "3CosAdd"})`;
     try {
       const data = await api("analogy", { model: pane.modelId, a, b, c, method, topn: 5 });
+      if (seq !== pane.analogySeq) return;
       for (const ans of data.answers) {
         const row = el("tr");
         const cell = el("td", { class: "word" });
@@ -221,6 +241,7 @@ async function solveAnalogy() {
         body.append(row);
       }
     } catch (err) {
+      if (seq !== pane.analogySeq) return;
       const row = el("tr");
       row.append(el("td", { colspan: 2, class: "error" }, err.message));
       body.append(row);
@@ -238,6 +259,7 @@ function hideCompletions() {
   clearTimeout(completeTimer);
   completeSeq++;  // an answer still on its way is dropped
   $("completions").hidden = true;
+  $("search").setAttribute("aria-expanded", "false");
   state.completions = [];
   state.selected = -1;
 }
@@ -251,6 +273,7 @@ function renderCompletions() {
     list.append(item);
   });
   list.hidden = state.completions.length === 0;
+  $("search").setAttribute("aria-expanded", String(!list.hidden));
 }
 
 function requestCompletions() {
@@ -310,15 +333,15 @@ async function start() {
 
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const word = state.selected >= 0 ? state.completions[state.selected] : $("search").value;
-    showWord(word);
+    if (state.selected >= 0) showWord(state.completions[state.selected]);
+    else showWord($("search").value, { typed: true });
   });
   $("search").addEventListener("input", requestCompletions);
   $("search").addEventListener("keydown", onSearchKey);
   $("search").addEventListener("blur", () => setTimeout(hideCompletions, 150));
   $("analogy-form").addEventListener("submit", (event) => { event.preventDefault(); solveAnalogy(); });
-  $("map-method").addEventListener("change", () => { if (state.word) showWord(state.word, false); });
-  $("topn").addEventListener("change", () => { if (state.word) showWord(state.word, false); });
+  $("map-method").addEventListener("change", () => { if (state.word) showWord(state.word, { push: false }); });
+  $("topn").addEventListener("change", () => { if (state.word) showWord(state.word, { push: false }); });
   window.addEventListener("hashchange", fromHash);
   document.body.dataset.ready = "1";
   fromHash();
@@ -326,7 +349,7 @@ async function start() {
 
 function fromHash() {
   const word = new URLSearchParams(location.hash.slice(1)).get("word");
-  if (word && word !== state.word) showWord(word, false);
+  if (word && word !== state.word) showWord(word, { push: false });
 }
 
 document.addEventListener("DOMContentLoaded", start);
