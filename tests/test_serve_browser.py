@@ -119,7 +119,12 @@ class Page:
         return self.pane(i).locator("table.neighbours td.word").all_inner_texts()
 
     def map_words(self, i: int) -> list[str]:
-        return self.pane(i).locator("svg.map g.point text").all_text_contents()
+        """The words of a pane's map points (labels longer than 24 characters are shortened)."""
+        points = self.pane(i).locator("svg.map g.point")
+        words = points.evaluate_all("els => els.map(e => e.getAttribute('data-word'))")
+        labels = points.locator("text").all_text_contents()
+        assert labels == [w if len(w) <= 24 else w[:23] + "\u2026" for w in words]
+        return words
 
     def choose_model(self, pane: int, model: int) -> None:
         self.pane(pane).locator("select.model-select").select_option(str(model))
@@ -302,4 +307,28 @@ def test_map_method_choice(page):
     page.page.select_option("#map-method", "tsne")
     page.wait_word("you")
     assert page.pane(0).locator("svg.map .map-caption").text_content().startswith("t-SNE")
+    page.no_script_errors()
+
+
+def test_a_late_answer_never_replaces_a_newer_word(page, kvs):
+    """The map for "the" is held back until "company" has been shown: when it finally arrives it
+    is dropped, and the pane keeps company's neighbourhood (the map failing does not hide the
+    neighbours either)."""
+    held = []
+    page.page.route(lambda url: "/api/map" in url and "word=the&" in url, lambda route: held.append(route))
+    page.open()
+    page.page.fill("#search", "the")
+    page.page.press("#search", "Enter")
+    page.page.wait_for_function("() => document.querySelectorAll('table.neighbours tbody tr').length > 0")
+    page.search("company")
+    assert held, "the map request for 'the' was not held"
+    for route in held:
+        route.continue_()
+    page.page.wait_for_timeout(800)
+    assert page.map_words(0)[0] == "company" and page.map_words(1)[0] == "company"
+    assert page.neighbours(0) == [w for w, _ in kvs["skipgram"].most_similar("company", topn=10)]
+    page.page.unroute_all()
+    page.page.go_back()  # Back returns to the previous word
+    page.wait_word("the")
+    assert page.page.input_value("#search") == "the"
     page.no_script_errors()
