@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from wordvec import formats
 from wordvec.errors import UnknownWordError, WordvecError
 from wordvec.vectors import KeyedVectors
 
@@ -146,8 +147,6 @@ class ModelView:
         writers replace) is safe: the mapping keeps the old one, which is served until a restart.
         Editing it in place is not: each query first checks the file's size and time and refuses,
         though an edit in the middle of a search can still end the process (SIGBUS)."""
-        from wordvec import formats
-
         mapped = mmap and formats.resolve_format(path, None) == "native"
         before = _signature(path) if mapped else None
         kv = KeyedVectors.load(path, mmap="r" if mapped else None)
@@ -184,7 +183,7 @@ class ModelView:
             if not self._ready:
                 try:
                     if self._file is not None:  # a mapped file was not scanned when read
-                        self._problem = _non_finite(self.kv, self.name)
+                        formats._check_all_finite(self.kv.vectors, self.kv.index_to_key, "the file is damaged")
                     self.kv.fill_norms()
                 except (OSError, WordvecError, ValueError) as exc:
                     self._problem = f"{self.name}: {' '.join(str(exc).split())[:300]}"
@@ -192,9 +191,13 @@ class ModelView:
 
     # -- facts ---------------------------------------------------------------------------------
 
+    @property
+    def _metadata(self) -> dict[str, Any]:
+        return self.kv.metadata if isinstance(self.kv.metadata, dict) else {}
+
     def info(self) -> dict[str, Any]:
         """Size, kind and the file's metadata (without the loss history, served by `history`)."""
-        meta = self.kv.metadata if isinstance(self.kv.metadata, dict) else {}
+        meta = self._metadata
         history = meta.get("loss_history")
         info: dict[str, Any] = {
             "id": self.id,
@@ -217,9 +220,8 @@ class ModelView:
 
     def history(self) -> dict[str, Any]:
         """The loss curves saved with the vectors (native files trained by wordvec), thinned."""
-        meta = self.kv.metadata if isinstance(self.kv.metadata, dict) else {}
         series = {}
-        for key, values in self._history_series(meta.get("loss_history")).items():
+        for key, values in self._history_series(self._metadata.get("loss_history")).items():
             steps, points = _thin(values, MAX_HISTORY_POINTS)
             series[key] = {"length": len(values), "steps": steps, "values": points}
         return {"model": self.id, "series": series}
@@ -358,25 +360,12 @@ def _signature(path) -> tuple:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _non_finite(kv: KeyedVectors, name: str) -> str | None:
-    """The problem with a model holding NaN/Inf values (checked in blocks), or None."""
-    vectors = kv.vectors
-    step = max(1, (1 << 24) // max(1, vectors.shape[1]))
-    for start in range(0, len(vectors), step):
-        block = vectors[start:start + step]
-        good = np.isfinite(block).all(axis=1)
-        if not good.all():
-            word = kv.index_to_key[start + int(np.argmin(good))]
-            return f"{name}: word {word[:80]!r} has a non-finite value (NaN or Inf); the file is damaged"
-    return None
-
-
 def _project(unit: np.ndarray, method: str) -> np.ndarray:
     """(n, 2) coordinates of the rows of `unit`, centred and scaled so the farthest is at 1."""
     from wordvec.plots import project_2d
 
     n = len(unit)
-    if n < 3 or method == "pca":
+    if method == "pca":  # `map` sends t-SNE/UMAP only 3+ points of 2+ dimensions
         coords = project_2d(unit, "pca")
     elif method == "tsne":
         from sklearn.manifold import TSNE

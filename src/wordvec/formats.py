@@ -663,12 +663,17 @@ def write_word2vec_text(
 
 
 def _check_all_finite(vectors: np.ndarray, words: Sequence[str], what: str) -> None:
-    finite = np.isfinite(vectors)
-    if not finite.all():
-        row, col = (int(i[0]) for i in np.nonzero(~finite))
-        raise VectorFileError(
-            f"{what}: word {_show(words[row])} has a non-finite value ({vectors[row, col]}) at position {col + 1}"
-        )
+    """VectorFileError naming the first word with a NaN/Inf value; checked in blocks of rows, so a
+    big (or memory-mapped) matrix never needs a mask of its own size."""
+    step = max(1, (1 << 24) // max(1, vectors.shape[1]))
+    for start in range(0, len(vectors), step):
+        finite = np.isfinite(vectors[start:start + step])
+        if not finite.all():
+            row, col = (int(i[0]) for i in np.nonzero(~finite))
+            row += start
+            raise VectorFileError(
+                f"{what}: word {_show(words[row])} has a non-finite value ({vectors[row, col]}) at position {col + 1}"
+            )
 
 
 # ----------------------------------------------------------------------------------------------
