@@ -772,11 +772,7 @@ def cmd_serve(args) -> int:
                   "query these vectors", file=sys.stderr)
         sizes = ", ".join(f"{v.name} ({len(v.kv):,} x {v.kv.vector_size})" for v in explorer.views)
         print(f"wordvec serve: {sizes} opened in {opened:.2f} s", file=sys.stderr)
-        print(f"serving at {serve.address(sock)} (Ctrl-C stops)", flush=True)
-        try:
-            serve.run(explorer, sock, access_log=args.access_log)
-        except KeyboardInterrupt:
-            pass
+        serve.run(explorer, sock, access_log=args.access_log)
         print("wordvec serve: stopped", file=sys.stderr)
         return 0
     finally:

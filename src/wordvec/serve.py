@@ -213,9 +213,19 @@ def _log_config() -> dict:
 
 
 def run(explorer: Explorer, sock: socket.socket, access_log: bool = False) -> None:
-    """Serve until Ctrl-C or SIGTERM (uvicorn shuts down gracefully, then re-raises the signal).
+    """Print the address on stdout and serve until Ctrl-C or SIGTERM (uvicorn shuts down
+    gracefully and re-raises the signal, taken here as the end); the socket is closed after.
     The models' lazy work starts in the background at once. Bound to a loopback address, only
     loopback Host headers are answered; bound elsewhere, any."""
+    try:
+        _serve(explorer, sock, access_log)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+
+
+def _serve(explorer: Explorer, sock: socket.socket, access_log: bool) -> None:
     _require_server()
     import uvicorn
 
@@ -230,6 +240,7 @@ def run(explorer: Explorer, sock: socket.socket, access_log: bool = False) -> No
     app = create_app(explorer, allowed_hosts=None if is_loopback(host) else ["*"])
     config = uvicorn.Config(app, log_level="info" if access_log else "warning", log_config=_log_config(),
                             access_log=access_log, lifespan="off", timeout_graceful_shutdown=5)
+    print(f"serving at {address(sock)} (Ctrl-C stops)", flush=True)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -258,11 +269,5 @@ def explore(*models, names: list[str] | None = None, host: str = "127.0.0.1", po
             views.append(view)
         else:
             raise TypeError(f"cannot show a {type(model).__name__}: give KeyedVectors, a model or a path")
-    sock = bind(host, port)
-    try:
-        print(f"serving at {address(sock)} (Ctrl-C stops)", flush=True)
-        run(Explorer(views), sock, access_log=access_log)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
+    explorer = Explorer(views)
+    run(explorer, bind(host, port), access_log=access_log)
