@@ -55,6 +55,14 @@ class _Input:
     label: str
     path: Path | None = None
     sentences: Iterable[Sequence[str]] | None = None
+    #: a byte range of an uncompressed file: the lines that start in [start, end) (a cluster
+    #: worker's shard; see `line_start`); end None means to the end of the file
+    start: int = 0
+    end: int | None = None
+
+    @property
+    def compressed(self) -> bool:
+        return self.path is not None and self.path.suffix.lower() in _OPENERS
 
     def size_hint(self) -> int:
         """Expected bytes of text (only sizes the id array; a vanished file counts 0 here and
@@ -65,16 +73,71 @@ class _Input:
             size = self.path.stat().st_size
         except (OSError, ValueError):
             return 0
-        return size * 4 if self.path.suffix.lower() in _OPENERS else size
+        if self.compressed:
+            return size * 4
+        return max(0, min(size, self.end if self.end is not None else size) - self.start)
 
     def open(self) -> IO[bytes]:
         if self.path is None:
             return _SentenceStream(self.sentences)
         opener = _OPENERS.get(self.path.suffix.lower())
+        if opener and (self.start or self.end is not None):
+            raise ValueError("a compressed file cannot be read by byte ranges")
         try:
-            return opener(self.path, "rb") if opener else open(self.path, "rb", buffering=0)
+            if opener:
+                return opener(self.path, "rb")
+            handle = open(self.path, "rb", buffering=0)
+            if self.start == 0 and self.end is None:
+                return handle
+            return _LineRange(handle, self.start, self.end)
         except (OSError, ValueError) as exc:
             raise CorpusError(f"cannot read corpus {self.label}: {_reason(exc)}") from None
+
+
+def line_start(handle: IO[bytes], pos: int) -> int:
+    """The first line start at or after byte `pos` (0, or just after a b"\n"; the file's size
+    if none follows). Byte ranges cut at these points split a file into whole lines: range
+    [a, b) holds the lines whose first byte lies in [a, b), so consecutive ranges neither lose
+    nor repeat a line."""
+    if pos <= 0:
+        return 0
+    handle.seek(pos - 1)
+    at = pos - 1
+    while True:
+        block = handle.read(1 << 16)
+        if not block:
+            return at
+        i = block.find(b"\n")
+        if i >= 0:
+            return at + i + 1
+        at += len(block)
+
+
+class _LineRange(io.RawIOBase):
+    """The whole lines of an open file that start in [start, end) (see `line_start`)."""
+
+    def __init__(self, handle: IO[bytes], start: int, end: int | None):
+        self._handle = handle
+        size = os.fstat(handle.fileno()).st_size
+        self._pos = line_start(handle, start)
+        self._end = max(self._pos, size if end is None or end >= size else line_start(handle, end))
+        handle.seek(self._pos)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, out) -> int:
+        view = memoryview(out).cast("B")
+        n = min(len(view), self._end - self._pos)
+        if n <= 0:
+            return 0
+        got = self._handle.readinto(view[:n]) or 0
+        self._pos += got
+        return got
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
 
 
 def _reason(exc: BaseException) -> str:
@@ -334,7 +397,7 @@ class _Scan:
         buf = self.buf
         carry = 0
         base = 0
-        at_start = True
+        at_start = item.start == 0  # a byte order mark can only open a file
         with item.open() as stream:
             while True:
                 if carry > len(buf) // 2:  # a giant word: make room to read past it

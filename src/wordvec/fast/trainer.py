@@ -152,6 +152,9 @@ class FastTrainer:
         self.history: dict[str, list] = {"epoch_loss": [], "epoch_seconds": [], "epoch_words_per_sec": [],
                                         "epoch_lr_end": [], "step_loss": [], "step_words": []}
         self.train_seconds = 0.0
+        # added to this run's progress (0..1) when the learning rate is read: a cluster worker
+        # trains one shard but follows the schedule of all workers' words (wordvec.cluster)
+        self.progress_shift = 0.0
         self._epoch_seconds = 0.0
         self._epoch_words = 0
         self._stop = threading.Event()
@@ -193,9 +196,12 @@ class FastTrainer:
         `plan` (int64 rows (thread, first sentence, end sentence)) lists each thread's sentence
         ranges for the current epoch, in order; `plan_done` is the epoch's words done before that
         plan began (0 unless the thread count changed mid-epoch)."""
+        return {"W_in": self.W_in.copy(), "W_out": self.W_out.copy(), **self.position_dict()}
+
+    def position_dict(self) -> dict:
+        """`state_dict()` without the weights: where the run is (a cluster worker's position,
+        kept by the driver, which holds the weights)."""
         return {
-            "W_in": self.W_in.copy(),
-            "W_out": self.W_out.copy(),
             "rng_states": self.rng_states.copy(),
             "cursors": self.cursors.copy(),
             "epoch_nll": self.epoch_nll.copy(),
@@ -410,7 +416,7 @@ class FastTrainer:
         frac = done / span if span > 0 else 1.0
         if self._plan_start:  # the plan began mid-epoch (thread count changed): it covers the rest
             frac = self._plan_start + (1.0 - self._plan_start) * frac
-        progress = min((self.epoch + frac) / self.config.epochs, 1.0)
+        progress = min(max((self.epoch + frac) / self.config.epochs + self.progress_shift, 0.0), 1.0)
         return np.float32(self.lr0 - (self.lr0 - self.min_lr) * progress)
 
     def _worker(self, t: int, budget: list, errors: list) -> None:
