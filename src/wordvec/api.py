@@ -51,6 +51,11 @@ def train(
     progress: bool = False,
     callbacks: Sequence[Callable] = (),
     book: bool = False,
+    cluster: str | None = None,
+    workers: int = 2,
+    address: str | None = None,
+    sync_every: int | None = None,
+    merge: str | None = None,
     **options,
 ):
     """Train word vectors on `source` and return KeyedVectors.
@@ -58,11 +63,31 @@ def train(
     `source` is a file, a directory, a dataset name (`"ptb"`, `"ptb:valid"`), an EncodedCorpus, or an
     iterable of token lists. Options are TrainConfig fields (`model`, `engine`, `dim`, ...).
     `book=True` reads the corpus as the book does (`<eos>` tokens, one flat sequence).
+
+    `cluster="ray"` trains data-parallel on Ray (`wordvec.cluster`): `workers` actors, each reading
+    its own shard of `source` (a path every node can read) with `threads` threads (default 1);
+    `address` is the Ray cluster (None: a local instance started here); replicas synchronise
+    sparse deltas every `sync_every` words per worker, merged by `merge` ("sum" or "average").
     """
+    if cluster is not None:
+        if cluster != "ray":
+            raise ValueError(f"cluster must be 'ray' or None, got {cluster!r:.40}")
+        if book or callbacks:
+            raise ValueError("cluster training takes neither book=True nor callbacks")
+        if config is None:
+            options.setdefault("threads", 1)
+    elif any(v is not None for v in (address, sync_every, merge)) or workers != 2:
+        raise ValueError("workers, address, sync_every and merge apply only with cluster='ray'")
     if config is None:
         config = TrainConfig(**options)
     elif options:
         raise TypeError("pass either a TrainConfig or keyword options, not both")
+    if cluster is not None:
+        from wordvec import cluster as cluster_mod
+
+        return cluster_mod.train(source, config, workers=workers, address=address,
+                                 sync_every=sync_every or cluster_mod.SYNC_EVERY,
+                                 merge=merge or cluster_mod.MERGE, progress=progress)
     corpus = load_training_corpus(source, config, book=book)
     check_memory(config, len(corpus.vocab))
     return engine_module(config).train(corpus, config, progress=progress, callbacks=callbacks)

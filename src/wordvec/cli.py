@@ -137,6 +137,14 @@ def _add_train(sub) -> argparse.ArgumentParser:
                    help="words between checkpoints (default: each epoch)")
     p.add_argument("--resume", help="continue the run saved in this checkpoint directory")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="train data-parallel on a Ray cluster (ADDRESS, e.g. auto; none: a local instance); "
+                        "--threads is then per worker (default 1)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="--ray: workers, one shard each (default 2)")
+    p.add_argument("--sync-every", type=_positive_int, default=None, metavar="WORDS",
+                   help="--ray: words each worker trains between synchronisations (default 200000)")
+    p.add_argument("--merge", choices=("sum", "average", "touched"), default=None,
+                   help="--ray: how the workers' changes are merged (default sum)")
     p.set_defaults(func=cmd_train)
     return p
 
@@ -174,6 +182,12 @@ def cmd_train(args) -> int:
     from wordvec import api, checkpoint, formats
     from wordvec.memory import check_memory
 
+    cluster_flags = [f"--{name.replace('_', '-')}" for name in ("workers", "sync_every", "merge")
+                     if getattr(args, name, None) is not None]
+    if cluster_flags and args.ray is None:
+        raise UsageError(f"train: {', '.join(cluster_flags)} only apply with --ray")
+    if args.ray is not None:
+        return _train_on_ray(args)
     if args.resume:
         return _resume(args)
     if not args.corpus:
@@ -214,6 +228,63 @@ def cmd_train(args) -> int:
         f"trained {label} on {words:,} words, {len(kv):,}-word vocabulary, dim {kv.vector_size}, "
         f"in {total_s:.1f} s (reading {read_s:.1f} s) -> {args.out}"
     )
+    return 0
+
+
+def _train_on_ray(args) -> int:
+    """`train --ray`: everything that can be refused is refused before Ray starts."""
+    from wordvec import cluster, formats
+    from wordvec.checkpoint import _StopOnSignal
+
+    for flag, given in (("--resume", args.resume), ("--checkpoint", args.checkpoint), ("--book", args.book)):
+        if given:
+            raise UsageError(f"train --ray: {flag} is not supported on a cluster yet")
+    if not args.corpus:
+        raise UsageError("train --ray: a CORPUS is required")
+    if not args.out:
+        raise UsageError("train --ray: --out PATH is required")
+    if "threads" not in (getattr(args, "given", None) or set()):
+        args.threads = 1
+    try:
+        config = _config_from_args(args)
+    except ValueError as exc:
+        raise UsageError(f"train: {exc}") from None
+    if config.model == "ppmi" or config.engine != "fast":
+        raise UsageError("train --ray: trains skipgram or cbow with the fast engine")
+    try:
+        cluster.driver.import_ray()
+    except cluster.ClusterError as exc:
+        raise UsageError(f"train --ray: {exc}") from None
+    _check_outputs(args.out, args.history, corpus=args.corpus, fmt=args.format)
+    exclude = [p for p in (args.out, args.history) if p]
+    start = time.perf_counter()
+    address = None if args.ray == "local" else args.ray
+    try:
+        trainer = cluster.ClusterTrainer(
+            args.corpus, config, workers=args.workers or 2, address=address,
+            sync_every=args.sync_every or cluster.SYNC_EVERY, merge=args.merge or cluster.MERGE,
+            progress=not args.quiet, exclude=exclude, errors=getattr(args, "encoding_errors", "strict"))
+    except ValueError as exc:
+        if isinstance(exc, WordvecError):
+            raise
+        raise UsageError(f"train --ray: {exc}") from None
+    with trainer:
+        formats.check_savable(trainer.vocab.index_to_key, args.format or args.out)
+        stop = _StopOnSignal(trainer)
+        with stop:
+            trainer.run()
+        if stop.received is not None:
+            raise TrainingInterrupted(f"stopped by {signal.Signals(stop.received).name} at "
+                                      f"{trainer.words_done:,} of {trainer.total_words:,} words; nothing was "
+                                      "written", signum=stop.received)
+        kv = trainer.keyed_vectors()
+    kv.metadata.setdefault("corpus", str(args.corpus))
+    _save_results(kv, args.out, args.history, None, args.format)
+    meta = kv.metadata["cluster"]
+    print(f"trained {config.model} ({config.loss}) on a Ray cluster: {args.workers or 2} workers, "
+          f"{trainer.words_done:,} words at {kv.metadata['words_per_sec'] or 0:,.0f} words/s, "
+          f"{len(kv):,}-word vocabulary, dim {kv.vector_size}, in {time.perf_counter() - start:.1f} s "
+          f"(Ray start-up {meta['ray_start_seconds']:.1f} s, reading {meta['read_seconds']:.1f} s) -> {args.out}")
     return 0
 
 

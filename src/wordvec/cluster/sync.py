@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 #: how the workers' deltas are merged (benchmarks/README.md has the figures behind the default)
-MERGES = ("sum", "average")
+MERGES = ("sum", "average", "touched")
 ROW_BLOCK = 1 << 16  # rows compared at a time: the mask stays small on big vocabularies
 
 
@@ -35,8 +35,10 @@ def sparse_delta(W: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def merge_deltas(deltas: list[tuple[np.ndarray, np.ndarray]], dim: int, how: str = "sum"
                  ) -> tuple[np.ndarray, np.ndarray]:
     """One update from the workers' (rows, values) deltas: the union of their rows and, for each,
-    the sum of the workers' changes ("sum") or their mean over the workers that trained this
-    period ("average": rows a worker left alone count as a zero change)."""
+    the sum of the workers' changes ("sum"), their mean over the workers that trained this
+    period ("average": rows a worker left alone count as a zero change), or their mean over the
+    workers that changed the row ("touched": a word only one shard holds keeps its whole
+    change, a word every shard trains moves by the workers' consensus)."""
     if how not in MERGES:
         raise ValueError(f"merge must be one of {', '.join(MERGES)}, got {how!r}")
     if not deltas:
@@ -47,6 +49,11 @@ def merge_deltas(deltas: list[tuple[np.ndarray, np.ndarray]], dim: int, how: str
         values[np.searchsorted(rows, r)] += v
     if how == "average":
         values /= np.float32(len(deltas))
+    elif how == "touched":
+        touched = np.zeros(len(rows), np.float32)
+        for r, _ in deltas:
+            touched[np.searchsorted(rows, r)] += 1
+        values /= touched[:, None]
     return rows, values
 
 

@@ -1,0 +1,105 @@
+"""Data-parallel training on a local Ray cluster against one machine (issue 12).
+
+PTB train, skip-gram NS, dim 100, window 5, 5 epochs, min_count 5, sample 1e-3, seeds 1-3:
+- quality: one machine (fast engine, 2 threads) against 2, 4 and 8 Ray workers (1 thread
+  each; 8 oversubscribe this 2-core machine: quality only), summing against averaging the
+  deltas, and sync periods; Google analogies (restrict 300k, case-insensitive) and WS353;
+- speed: training words/s of 1 and 2 workers in the same run (medians of `--repeats`), Ray
+  start-up and shard reading reported apart.
+Writes benchmarks/results/bench_cluster.json. Run: python benchmarks/bench_cluster.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import ray
+
+from wordvec import evaluate
+from wordvec.cluster import ClusterTrainer
+from wordvec.config import TrainConfig
+from wordvec.fast.trainer import FastTrainer
+from wordvec.corpus import load_corpus
+
+DATA = Path(os.environ.get("WORDVEC_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def scores(kv) -> dict:
+    a = evaluate.evaluate_analogies(kv, DATA / "eval/questions-words.txt")
+    p = evaluate.evaluate_word_pairs(kv, DATA / "eval/wordsim353.tsv")
+    return {"analogies": a.accuracy, "ws353": p.spearman}
+
+
+def cluster_run(config, workers, **options) -> dict:
+    with ClusterTrainer("ptb", config, workers=workers, progress=False, **options) as trainer:
+        trainer.run()
+        kv = trainer.keyed_vectors()
+    meta = kv.metadata["cluster"]
+    return {**scores(kv), "words_per_sec": kv.metadata["words_per_sec"], "periods": meta["periods"],
+            "mean_update_mb": meta["mean_update_bytes"] / 1e6, "sync_seconds": meta["sync_seconds"],
+            "train_seconds": kv.metadata["train_seconds"], "ray_start_seconds": meta["ray_start_seconds"],
+            "read_seconds": meta["read_seconds"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_cluster.json"))
+    args = parser.parse_args()
+    started = time.perf_counter()
+    ray.init(num_cpus=8, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    ray_init = time.perf_counter() - started
+    base = dict(model="skipgram", dim=100, window=5, epochs=5, min_count=5, sample=1e-3)
+    corpus = load_corpus(DATA / "ptb/ptb.train.txt", min_count=5)
+    runs: dict[str, list] = {}
+
+    def record(name, result):
+        runs.setdefault(name, []).append(result)
+        print(name, {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}, flush=True)
+
+    # quality
+    variants = [("ray 2 workers", 2, {}), ("ray 4 workers", 4, {}), ("ray 8 workers", 8, {}),
+                ("ray 2 workers, average", 2, {"merge": "average"}),
+                ("ray 4 workers, average", 4, {"merge": "average"}),
+                ("ray 4 workers, sync 50k", 4, {"sync_every": 50_000}),
+                ("ray 4 workers, sync 800k", 4, {"sync_every": 800_000})]
+    for seed in range(1, args.seeds + 1):
+        t = FastTrainer(corpus, TrainConfig(**base, threads=2, seed=seed), progress=False)
+        t.run()
+        kv = t.keyed_vectors()
+        record("one machine, 2 threads", {**scores(kv), "words_per_sec": kv.metadata["words_per_sec"]})
+        for name, workers, options in variants:
+            record(name, cluster_run(TrainConfig(**base, threads=1, seed=seed), workers, **options))
+    # speed: 1 and 2 workers alternating in this one run
+    for _ in range(args.repeats):
+        for workers in (1, 2):
+            record(f"speed {workers} worker(s)", cluster_run(TrainConfig(**base, threads=1, seed=1), workers))
+    summary = {}
+    for name, results in runs.items():
+        summary[name] = {key: {"mean": statistics.fmean(r[key] for r in results),
+                               "median": statistics.median(r[key] for r in results),
+                               "sd": statistics.stdev(r[key] for r in results) if len(results) > 1 else 0.0}
+                         for key in results[0]}
+    one, two = (statistics.median(r["words_per_sec"] for r in runs[f"speed {w} worker(s)"]) for w in (1, 2))
+    report = {"machine": os.uname().machine, "cpus": os.cpu_count(), "ray_init_seconds": ray_init,
+              "speedup_2_vs_1": two / one, "summary": summary, "runs": runs}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=1))
+    print(f"2 workers / 1 worker words/s: {two / one:.2f}x; ray.init {ray_init:.1f} s", flush=True)
+    for name, s in summary.items():
+        print(f"{name:28s} analogies {s['analogies']['mean']:.4f} ± {s['analogies']['sd']:.4f}  "
+              f"ws353 {s['ws353']['mean']:.4f} ± {s['ws353']['sd']:.4f}  "
+              f"words/s {s['words_per_sec']['median']:,.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
