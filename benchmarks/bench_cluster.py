@@ -2,8 +2,8 @@
 
 PTB train, skip-gram NS, dim 100, window 5, 5 epochs, min_count 5, sample 1e-3, seeds 1-3:
 - quality: one machine (fast engine, 2 threads) against 2, 4 and 8 Ray workers (1 thread
-  each; 8 oversubscribe this 2-core machine: quality only), summing against averaging the
-  deltas, and sync periods; Google analogies (restrict 300k, case-insensitive) and WS353;
+  each; 8 oversubscribe this 2-core machine: quality only), the three merges (scaled, the
+  default; average; sum) and sync periods; Google analogies and WS353;
 - speed: training words/s of 1 and 2 workers in the same run (medians of `--repeats`), Ray
   start-up and shard reading reported apart.
 Writes benchmarks/results/bench_cluster.json. Run: python benchmarks/bench_cluster.py
@@ -69,8 +69,11 @@ def main() -> int:
     variants = [("ray 2 workers", 2, {}), ("ray 4 workers", 4, {}), ("ray 8 workers", 8, {}),
                 ("ray 2 workers, average", 2, {"merge": "average"}),
                 ("ray 4 workers, average", 4, {"merge": "average"}),
-                ("ray 4 workers, sync 50k", 4, {"sync_every": 50_000}),
-                ("ray 4 workers, sync 800k", 4, {"sync_every": 800_000})]
+                ("ray 2 workers, sum", 2, {"merge": "sum"}),
+                ("ray 4 workers, sum", 4, {"merge": "sum"}),
+                ("ray 4 workers, sync 10k", 4, {"sync_every": 10_000}),
+                ("ray 4 workers, sync 200k", 4, {"sync_every": 200_000}),
+                ("ray 8 workers, sync 200k", 8, {"sync_every": 200_000})]
     for seed in range(1, args.seeds + 1):
         t = FastTrainer(corpus, TrainConfig(**base, threads=2, seed=seed), progress=False)
         t.run()

@@ -67,7 +67,9 @@ def train(
     `cluster="ray"` trains data-parallel on Ray (`wordvec.cluster`): `workers` actors, each reading
     its own shard of `source` (a path every node can read) with `threads` threads (default 1);
     `address` is the Ray cluster (None: a local instance started here); replicas synchronise
-    sparse deltas every `sync_every` words per worker, merged by `merge` ("sum" or "average").
+    sparse deltas every `sync_every` words per worker, merged by `merge` ("scaled", the default:
+    workers train at `workers` x the learning rate and their changes are averaged; "average";
+    "sum"; see `wordvec.cluster.sync`).
     """
     if cluster is not None:
         if cluster != "ray":

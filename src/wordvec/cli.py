@@ -18,6 +18,7 @@ from typing import Sequence
 
 from wordvec import __version__
 from wordvec.config import ENGINES, LOSSES, MODELS, OPTIMIZERS, VECTOR_FORMATS as FORMATS, TrainConfig
+from wordvec.cluster.sync import MERGES
 from wordvec.errors import TrainingInterrupted, WordvecError
 
 EXIT_DATA = 1
@@ -142,9 +143,10 @@ def _add_train(sub) -> argparse.ArgumentParser:
                         "--threads is then per worker (default 1)")
     p.add_argument("--workers", type=_positive_int, default=None, help="--ray: workers, one shard each (default 2)")
     p.add_argument("--sync-every", type=_positive_int, default=None, metavar="WORDS",
-                   help="--ray: words each worker trains between synchronisations (default 200000)")
-    p.add_argument("--merge", choices=("sum", "average", "touched"), default=None,
-                   help="--ray: how the workers' changes are merged (default sum)")
+                   help="--ray: words each worker trains between synchronisations (default 50000)")
+    p.add_argument("--merge", choices=MERGES, default=None,
+                   help="--ray: how the workers' changes are merged (default scaled: average of changes "
+                        "made at workers x the learning rate)")
     p.set_defaults(func=cmd_train)
     return p
 

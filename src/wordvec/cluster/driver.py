@@ -6,7 +6,8 @@ what a replacement worker starts from, what `keyed_vectors` returns) and each wo
 after the last period. Bulk-synchronous: each period every worker trains `sync_every` words,
 returns its sparse delta, the driver merges them and the merged update rides on the next period's
 call. One learning-rate schedule spans all workers' words: each period starts every worker at the
-global progress. A worker that dies is replaced by a new actor that reads its shard again and
+global progress. With the default merge ("scaled", see `wordvec.cluster.sync`) the workers train
+at `workers` x the learning rate and their deltas are averaged. A worker that dies is replaced by a new actor that reads its shard again and
 restarts from the master weights and its last position: only that period's words of that shard
 are trained again.
 """
@@ -19,6 +20,7 @@ import os
 import threading
 import time
 import zlib
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -28,8 +30,8 @@ from wordvec.cluster.worker import ShardWorker
 from wordvec.config import TrainConfig
 from wordvec.errors import TrainingError, WordvecError
 
-SYNC_EVERY = 200_000  # words per worker per period (benchmarks/README.md: quality vs period)
-MERGE = "sum"
+SYNC_EVERY = 50_000  # words per worker per period (benchmarks/README.md: quality vs period)
+MERGE = "scaled"  # average of deltas trained at workers x lr (benchmarks/README.md)
 MAX_REPLACEMENTS = 3  # per worker: a shard that kills its worker every time is an error
 INSTALL_HINT = "training on a Ray cluster needs Ray: pip install 'wordvec[ray]'"
 
@@ -76,6 +78,8 @@ class ClusterTrainer:
             raise ValueError("cluster training runs the fast engine (skipgram or cbow)")
         self.ray = import_ray()
         self.config = config
+        scale = sync.lr_scale(merge, workers)
+        self.worker_config = replace(config, lr=config.learning_rate * scale, min_lr=config.min_lr * scale)
         self.n_workers = workers
         self.sync_every = sync_every
         self.merge = merge
@@ -125,7 +129,7 @@ class ClusterTrainer:
 
     def _actor(self, k: int):
         remote = self.ray.remote(ShardWorker).options(num_cpus=self.config.threads, max_restarts=0)
-        return remote.remote(k, self.shards[k], self.config.to_dict(), self.config.threads, self.errors)
+        return remote.remote(k, self.shards[k], self.worker_config.to_dict(), self.config.threads, self.errors)
 
     def _prepare(self) -> None:
         from wordvec.fast.trainer import initial_word_rows
@@ -270,7 +274,8 @@ class ClusterTrainer:
             "config": self.config.to_dict(),
             "engine": "fast",
             "cluster": {"backend": "ray", "workers": self.n_workers, "sync_every": self.sync_every,
-                        "merge": self.merge, "periods": self.rounds, "replaced_workers": int(sum(self.replaced)),
+                        "merge": self.merge,
+                        "worker_lr": self.worker_config.learning_rate, "periods": self.rounds, "replaced_workers": int(sum(self.replaced)),
                         "sync_seconds": self.sync_seconds,
                         "mean_update_bytes": float(np.mean(self.update_bytes)) if self.update_bytes else 0.0,
                         **self.timings},

@@ -2,10 +2,21 @@
 
 Every replica starts from the same weights (its `base`, the last synchronised state). After a
 period of training a worker sends only the rows that differ from `base` and by how much
-(`sparse_delta`); the driver merges the workers' deltas (`merge_deltas`: summed, as Hogwild threads
-on one machine add their updates into shared memory, or averaged, as model averaging does) and
-sends the one merged update back, which every replica and the driver's master copy apply the
-same way (`apply_update`), so all of them hold the same weights again, bit for bit.
+(`sparse_delta`); the driver merges the workers' deltas (`merge_deltas`) and sends the one merged
+update back, which every replica and the driver's master copy apply the same way
+(`apply_update`), so all of them hold the same weights again, bit for bit.
+
+The merges (figures in benchmarks/README.md):
+- "scaled" (the default): every worker trains at `workers` x the learning rate and the deltas
+  are averaged. A row few updates moved (a rare word) moves about as the sum of the workers'
+  changes at the base rate would, so no worker's words are lost; a row many updates moved (a
+  frequent word, settled near its optimum within the period) moves to the mean of where the
+  workers settled it. Both are what one machine would do with all the words.
+- "average": plain model averaging at the base rate (Spark's merge): stable, but each word
+  learns about 1/workers of what it would on one machine.
+- "sum": the deltas added up, as Hogwild threads add theirs into shared memory. Right for rare
+  rows, but a frequent row that each worker moved to its optimum moves `workers` times as far:
+  with 3 or more workers the overshoot grows every period and training diverges.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 #: how the workers' deltas are merged (benchmarks/README.md has the figures behind the default)
-MERGES = ("sum", "average", "touched")
+MERGES = ("scaled", "average", "sum")
 ROW_BLOCK = 1 << 16  # rows compared at a time: the mask stays small on big vocabularies
 
 
@@ -32,13 +43,16 @@ def sparse_delta(W: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return rows, W[rows] - base[rows]
 
 
-def merge_deltas(deltas: list[tuple[np.ndarray, np.ndarray]], dim: int, how: str = "sum"
+def lr_scale(how: str, workers: int) -> int:
+    """The factor on each worker's learning rate that merge `how` needs."""
+    return workers if how == "scaled" else 1
+
+
+def merge_deltas(deltas: list[tuple[np.ndarray, np.ndarray]], dim: int, how: str = "scaled"
                  ) -> tuple[np.ndarray, np.ndarray]:
     """One update from the workers' (rows, values) deltas: the union of their rows and, for each,
-    the sum of the workers' changes ("sum"), their mean over the workers that trained this
-    period ("average": rows a worker left alone count as a zero change), or their mean over the
-    workers that changed the row ("touched": a word only one shard holds keeps its whole
-    change, a word every shard trains moves by the workers' consensus)."""
+    the sum of the workers' changes ("sum") or their mean over the workers that trained this
+    period ("scaled", "average": rows a worker left alone count as a zero change)."""
     if how not in MERGES:
         raise ValueError(f"merge must be one of {', '.join(MERGES)}, got {how!r}")
     if not deltas:
@@ -47,13 +61,8 @@ def merge_deltas(deltas: list[tuple[np.ndarray, np.ndarray]], dim: int, how: str
     values = np.zeros((len(rows), dim), np.float32)
     for r, v in deltas:  # a worker's rows are distinct, so fancy-index += adds each once
         values[np.searchsorted(rows, r)] += v
-    if how == "average":
+    if how != "sum":
         values /= np.float32(len(deltas))
-    elif how == "touched":
-        touched = np.zeros(len(rows), np.float32)
-        for r, _ in deltas:
-            touched[np.searchsorted(rows, r)] += 1
-        values /= touched[:, None]
     return rows, values
 
 
