@@ -4,8 +4,8 @@ PTB train, skip-gram NS, dim 100, window 5, 5 epochs, min_count 5, sample 1e-3, 
 - quality: one machine (fast engine, 2 threads) against 2, 4 and 8 Ray workers (1 thread
   each; 8 oversubscribe this 2-core machine: quality only), the three merges (scaled, the
   default; average; sum) and sync periods; Google analogies and WS353;
-- speed: training words/s of 1 and 2 workers in the same run (medians of `--repeats`), Ray
-  start-up and shard reading reported apart.
+- speed: training words/s of 1 and 2 workers in the same run (medians of `--repeats`; default
+  periods and a common 50k period), Ray start-up and shard reading reported apart.
 Writes benchmarks/results/bench_cluster.json. Run: python benchmarks/bench_cluster.py
 """
 
@@ -45,7 +45,7 @@ def cluster_run(config, workers, **options) -> dict:
     return {**scores(kv), "words_per_sec": kv.metadata["words_per_sec"], "periods": meta["periods"],
             "mean_update_mb": meta["mean_update_bytes"] / 1e6, "sync_seconds": meta["sync_seconds"],
             "train_seconds": kv.metadata["train_seconds"], "ray_start_seconds": meta["ray_start_seconds"],
-            "read_seconds": meta["read_seconds"]}
+            "read_seconds": meta["read_seconds"], "sync_every": meta["sync_every"]}
 
 
 def main() -> int:
@@ -73,6 +73,7 @@ def main() -> int:
                 ("ray 4 workers, sum", 4, {"merge": "sum"}),
                 ("ray 4 workers, sync 10k", 4, {"sync_every": 10_000}),
                 ("ray 4 workers, sync 200k", 4, {"sync_every": 200_000}),
+                ("ray 8 workers, sync 50k", 8, {"sync_every": 50_000}),
                 ("ray 8 workers, sync 200k", 8, {"sync_every": 200_000})]
     for seed in range(1, args.seeds + 1):
         t = FastTrainer(corpus, TrainConfig(**base, threads=2, seed=seed), progress=False)
@@ -81,22 +82,31 @@ def main() -> int:
         record("one machine, 2 threads", {**scores(kv), "words_per_sec": kv.metadata["words_per_sec"]})
         for name, workers, options in variants:
             record(name, cluster_run(TrainConfig(**base, threads=1, seed=seed), workers, **options))
-    # speed: 1 and 2 workers alternating in this one run
+    # speed: 1 and 2 workers alternating in this one run, with the default periods (200k words
+    # for 1 worker, 1/20 of a worker's share for 2) and with the same 50k period for both
     for _ in range(args.repeats):
         for workers in (1, 2):
             record(f"speed {workers} worker(s)", cluster_run(TrainConfig(**base, threads=1, seed=1), workers))
+            record(f"speed {workers} worker(s), sync 50k",
+                   cluster_run(TrainConfig(**base, threads=1, seed=1), workers, sync_every=50_000))
     summary = {}
     for name, results in runs.items():
         summary[name] = {key: {"mean": statistics.fmean(r[key] for r in results),
                                "median": statistics.median(r[key] for r in results),
                                "sd": statistics.stdev(r[key] for r in results) if len(results) > 1 else 0.0}
                          for key in results[0]}
-    one, two = (statistics.median(r["words_per_sec"] for r in runs[f"speed {w} worker(s)"]) for w in (1, 2))
+    def speedup(suffix=""):
+        one, two = (statistics.median(r["words_per_sec"] for r in runs[f"speed {w} worker(s){suffix}"])
+                    for w in (1, 2))
+        return two / one
+
     report = {"machine": os.uname().machine, "cpus": os.cpu_count(), "ray_init_seconds": ray_init,
-              "speedup_2_vs_1": two / one, "summary": summary, "runs": runs}
+              "speedup_2_vs_1": speedup(), "speedup_2_vs_1_sync_50k": speedup(", sync 50k"),
+              "summary": summary, "runs": runs}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1))
-    print(f"2 workers / 1 worker words/s: {two / one:.2f}x; ray.init {ray_init:.1f} s", flush=True)
+    print(f"2 workers / 1 worker words/s: {report['speedup_2_vs_1']:.2f}x (both at sync 50k: "
+          f"{report['speedup_2_vs_1_sync_50k']:.2f}x); ray.init {ray_init:.1f} s", flush=True)
     for name, s in summary.items():
         print(f"{name:28s} analogies {s['analogies']['mean']:.4f} ± {s['analogies']['sd']:.4f}  "
               f"ws353 {s['ws353']['mean']:.4f} ± {s['ws353']['sd']:.4f}  "

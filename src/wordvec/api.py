@@ -67,7 +67,8 @@ def train(
     `cluster="ray"` trains data-parallel on Ray (`wordvec.cluster`): `workers` actors, each reading
     its own shard of `source` (a path every node can read) with `threads` threads (default 1);
     `address` is the Ray cluster (None: a local instance started here); replicas synchronise
-    sparse deltas every `sync_every` words per worker, merged by `merge` ("scaled", the default:
+    sparse deltas every `sync_every` words per worker (None: at most 200,000, at least 20 periods
+    per worker), merged by `merge` ("scaled", the default:
     workers train at `workers` x the learning rate and their changes are averaged; "average";
     "sum"; see `wordvec.cluster.sync`).
     """
@@ -88,7 +89,7 @@ def train(
         from wordvec import cluster as cluster_mod
 
         return cluster_mod.train(source, config, workers=workers, address=address,
-                                 sync_every=sync_every or cluster_mod.SYNC_EVERY,
+                                 sync_every=sync_every,
                                  merge=merge or cluster_mod.MERGE, progress=progress)
     corpus = load_training_corpus(source, config, book=book)
     check_memory(config, len(corpus.vocab))

@@ -143,7 +143,8 @@ def _add_train(sub) -> argparse.ArgumentParser:
                         "--threads is then per worker (default 1)")
     p.add_argument("--workers", type=_positive_int, default=None, help="--ray: workers, one shard each (default 2)")
     p.add_argument("--sync-every", type=_positive_int, default=None, metavar="WORDS",
-                   help="--ray: words each worker trains between synchronisations (default 50000)")
+                   help="--ray: words each worker trains between synchronisations (default: 200000, or "
+                        "fewer to give each worker at least 20 periods)")
     p.add_argument("--merge", choices=MERGES, default=None,
                    help="--ray: how the workers' changes are merged (default scaled: average of changes "
                         "made at workers x the learning rate)")
@@ -264,7 +265,7 @@ def _train_on_ray(args) -> int:
     try:
         trainer = cluster.ClusterTrainer(
             args.corpus, config, workers=args.workers or 2, address=address,
-            sync_every=args.sync_every or cluster.SYNC_EVERY, merge=args.merge or cluster.MERGE,
+            sync_every=args.sync_every, merge=args.merge or cluster.MERGE,
             progress=not args.quiet, exclude=exclude, errors=getattr(args, "encoding_errors", "strict"))
     except ValueError as exc:
         if isinstance(exc, WordvecError):

@@ -30,7 +30,8 @@ from wordvec.cluster.worker import ShardWorker
 from wordvec.config import TrainConfig
 from wordvec.errors import TrainingError, WordvecError
 
-SYNC_EVERY = 50_000  # words per worker per period (benchmarks/README.md: quality vs period)
+SYNC_EVERY = 200_000  # most words per worker per period by default (benchmarks/README.md)
+MIN_PERIODS = 20  # by default a worker's share is split into at least this many periods
 MERGE = "scaled"  # average of deltas trained at workers x lr (benchmarks/README.md)
 MAX_REPLACEMENTS = 3  # per worker: a shard that kills its worker every time is an error
 INSTALL_HINT = "training on a Ray cluster needs Ray: pip install 'wordvec[ray]'"
@@ -49,6 +50,14 @@ def import_ray():
     return ray
 
 
+def default_sync_every(worker_words: int) -> int:
+    """The period when none is given: `SYNC_EVERY` words, or fewer so that a worker's share
+    (`worker_words`, all epochs) spans at least `MIN_PERIODS` periods. Quality needs enough
+    periods (the global learning-rate schedule moves once a period; benchmarks/README.md) and
+    speed needs long ones (each period ends in a barrier and an exchange of touched rows)."""
+    return max(1_000, min(SYNC_EVERY, math.ceil(worker_words / MIN_PERIODS)))
+
+
 def _check_int(name: str, value, low: int = 1) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r:.40}")
@@ -59,7 +68,8 @@ class ClusterTrainer:
     """Data-parallel word2vec/fastText training over Ray actors (the fast engine in each).
 
     `ClusterTrainer(source, config, workers=2)`: `source` is a file, a directory or a dataset
-    name that every node can read; `config.threads` is the threads of each worker; `address`
+    name that every node can read; `config.threads` is the threads of each worker; `sync_every`
+    the words each worker trains between syncs (None: `default_sync_every`); `address`
     is a Ray cluster ("auto", "ray://host:10001", ...) or None for a local instance started
     here (sized to workers x threads CPUs, oversubscribing a small machine if need be). Then
     `run()` and `keyed_vectors()`, as `FastTrainer`; `close()` (or a `with` block) stops the
@@ -67,11 +77,12 @@ class ClusterTrainer:
     """
 
     def __init__(self, source, config: TrainConfig, *, workers: int = 2, address: str | None = None,
-                 sync_every: int = SYNC_EVERY, merge: str = MERGE, progress: bool = True,
+                 sync_every: int | None = None, merge: str = MERGE, progress: bool = True,
                  exclude=(), errors: str = "strict",
                  on_sync: Callable[["ClusterTrainer", dict], None] | None = None):
         _check_int("workers", workers)
-        _check_int("sync_every", sync_every)
+        if sync_every is not None:
+            _check_int("sync_every", sync_every)
         if merge not in sync.MERGES:
             raise ValueError(f"merge must be one of {', '.join(sync.MERGES)}, got {merge!r}")
         if config.model not in ("skipgram", "cbow") or config.engine != "fast":
@@ -157,6 +168,8 @@ class ClusterTrainer:
         self.shard_words = [info["words"] for info in infos]
         self.fingerprints = [info["fingerprint"] for info in infos]
         self.totals = [info["total"] for info in infos]
+        if self.sync_every is None:
+            self.sync_every = default_sync_every(max(self.totals))
         self.positions: list[dict | None] = [None] * self.n_workers
         self.done = [0] * self.n_workers
         self.finished_workers = [False] * self.n_workers
@@ -322,7 +335,7 @@ class ClusterTrainer:
 
 
 def train(source, config: TrainConfig, *, workers: int = 2, address: str | None = None,
-          sync_every: int = SYNC_EVERY, merge: str = MERGE, progress: bool = True, exclude=(),
+          sync_every: int | None = None, merge: str = MERGE, progress: bool = True, exclude=(),
           errors: str = "strict"):
     """Train on a Ray cluster and return KeyedVectors (as `wordvec.fast.train`)."""
     with ClusterTrainer(source, config, workers=workers, address=address, sync_every=sync_every, merge=merge,
