@@ -247,3 +247,54 @@ def test_cli_refuses_more_workers_than_lines(local_ray, tmp_path, capsys):
                         "--out", tmp_path / "v.npz")
     assert code == 1 and "fewer --workers" in err and "Traceback" not in err
     assert not (tmp_path / "v.npz").exists()
+
+
+def test_interrupted_run_resumes_where_it_stopped(local_ray, two_worker_run, ptb_train, tmp_path):
+    """Ctrl-C mid-run saves the last synchronised state; resuming continues it on new workers and
+    ends where the uninterrupted run ends."""
+    from wordvec import checkpoint
+    from wordvec.cluster import ClusterTrainer
+    from wordvec.cluster.checkpoints import train_with_checkpoints
+    from wordvec.errors import TrainingInterrupted
+
+    def ctrl_c(trainer, event):
+        if event["round"] == 7:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    directory = tmp_path / "ckpt"
+    saves = []
+    with ClusterTrainer(ptb_train, TrainConfig(**SMALL), workers=2, progress=False, on_sync=ctrl_c) as trainer:
+        with pytest.raises(TrainingInterrupted, match="resume with"):
+            train_with_checkpoints(trainer, directory, every=500_000, info={"source": str(ptb_train)},
+                                   on_save=saves.append)
+        stopped_at = trainer.words_done
+    assert 0 < stopped_at < trainer.total_words and saves  # saved on the way, and at the stop
+    arrays, meta = checkpoint.load_checkpoint(directory)
+    assert meta["engine"] == "ray" and meta["state"]["cluster"]["rounds"] == 7
+    kv, _ = checkpoint.resume(directory, progress=False)
+    reference = two_worker_run[0]
+    assert kv.index_to_key == reference.index_to_key
+    assert np.allclose(kv.vectors, reference.vectors, rtol=0, atol=1e-5)
+    assert kv.metadata["cluster"]["periods"] == reference.metadata["cluster"]["periods"]
+
+
+def test_cli_checkpoint_and_resume_on_ray(local_ray, tmp_path, capsys):
+    from wordvec.vectors import KeyedVectors
+
+    path = tmp_path / "c.txt"
+    path.write_text(_text(3000, 6))
+    out, ckpt = tmp_path / "v.npz", tmp_path / "ckpt"
+    args = ("--dim", 16, "--epochs", 2, "--min-count", 1, "--quiet")
+    code, _, err = _cli(capsys, "train", path, "--ray", "--workers", "2", *args, "--checkpoint", ckpt,
+                        "--checkpoint-every", 5000, "--out", out)
+    assert code == 0, err
+    assert (ckpt / "checkpoint.npz").is_file() and (ckpt / "history.json").is_file()
+    first = KeyedVectors.load(out)
+    out.unlink()
+    code, stdout, err = _cli(capsys, "train", "--resume", ckpt, "--ray")  # a finished run: saved again
+    assert code == 0, err
+    assert np.allclose(KeyedVectors.load(out).vectors, first.vectors, rtol=0, atol=1e-6)
+    code, _, err = _cli(capsys, "train", "--resume", ckpt, "--workers", "3")
+    assert code == 2 and "--workers" in err
+    code, _, err = _cli(capsys, "plot-loss", ckpt, "--out", tmp_path / "loss.png")
+    assert code == 0, err

@@ -40,12 +40,12 @@ CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.json"
 FORMAT = "wordvec-checkpoint"
 FORMAT_VERSION = 1
-#: engines whose runs can be checkpointed
-ENGINES = ("fast", "reference")
+#: engines whose runs can be checkpointed ("ray": a cluster run, wordvec.cluster.checkpoints)
+ENGINES = ("fast", "reference", "ray")
 
 
 def trainer_class(engine: str):
-    """The resumable trainer of an engine ("fast" or "reference")."""
+    """The resumable trainer of an engine ("fast", "reference" or "ray")."""
     if engine == "fast":
         from wordvec.fast import FastTrainer
 
@@ -54,12 +54,19 @@ def trainer_class(engine: str):
         from wordvec.models.engine import ReferenceTrainer
 
         return ReferenceTrainer
-    raise WordvecError(f"checkpoints work with the {' and '.join(ENGINES)} engines, not {engine!r}")
+    if engine == "ray":
+        from wordvec.cluster.driver import ClusterTrainer
+
+        return ClusterTrainer
+    raise WordvecError(f"checkpoints work with the {', '.join(ENGINES)} engines, not {engine!r}")
 
 
 def engine_of(trainer) -> str:
     """The engine a trainer object belongs to."""
-    for engine in reversed(ENGINES):  # reference first: no Numba import for it
+    named = getattr(type(trainer), "CHECKPOINT_ENGINE", None)  # a cluster trainer says so itself
+    if named in ENGINES and isinstance(trainer, trainer_class(named)):
+        return named
+    for engine in ("reference", "fast"):  # reference first: no Numba import for it
         if isinstance(trainer, trainer_class(engine)):
             return engine
     raise WordvecError(f"cannot checkpoint a {type(trainer).__name__}")
@@ -421,7 +428,7 @@ def _train(corpus, config, directory, *, every, progress, info, trainer, on_save
 def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[Path], None] | None = None,
            engine: str | None = None, overrides: dict | None = None,
            on_progress: Callable[[dict], Any] | None = None,
-           check: Callable[[dict, Any], None] | None = None):
+           check: Callable[[dict, Any], None] | None = None, address: str | None = None):
     """Continue the run saved in `directory` with the engine it records; returns (KeyedVectors,
     checkpoint metadata). `engine`, if given, must be the checkpoint's (else WordvecError).
 
@@ -431,7 +438,10 @@ def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[P
     ignored by the reference engine). Other keys are refused (ValueError). The directory is locked
     for the whole resume; the checkpoint is fully validated before the corpus is read.
     `check(meta, vocab)`, if given, runs after that validation and before the corpus is read (the
-    CLI checks there that its output can be written and can hold every word)."""
+    CLI checks there that its output can be written and can hold every word).
+
+    A cluster run (engine "ray") continues on Ray (`address`; None: a local instance), with the
+    workers, shards and settings it was saved with (`overrides` are refused)."""
     from dataclasses import replace
 
     from wordvec.corpus import Vocabulary, book_corpus
@@ -453,6 +463,14 @@ def resume(directory: str | Path, *, progress: bool = True, on_save: Callable[[P
         if engine is not None and engine != saved_engine:
             raise WordvecError(f"checkpoint in {directory} is a {saved_engine}-engine run, not a {engine}-engine "
                                "one; cannot resume it with another engine")
+        if saved_engine == "ray":
+            if any(v is not None for v in overrides.values()):
+                raise ValueError("a cluster run resumes with the epochs and threads it was saved with")
+            from wordvec.cluster.checkpoints import resume_loaded
+
+            held, lock = lock, None  # resume_loaded closes it
+            return resume_loaded(directory, arrays, meta, lock=held, address=address, progress=progress,
+                                 on_save=on_save, check=check)
         config = TrainConfig.from_dict(meta["config"])
         if config.engine != saved_engine:
             raise WordvecError(f"checkpoint in {directory} was written by the {saved_engine} engine but "

@@ -178,7 +178,7 @@ def _config_from_args(args) -> TrainConfig:
 
 
 #: flags `--resume` accepts (what a run can change midway); every other flag is refused
-RESUME_FLAGS = ("resume", "epochs", "threads", "out", "format", "history", "quiet")
+RESUME_FLAGS = ("resume", "epochs", "threads", "out", "format", "history", "quiet", "ray")
 
 
 def cmd_train(args) -> int:
@@ -236,12 +236,13 @@ def cmd_train(args) -> int:
 
 def _train_on_ray(args) -> int:
     """`train --ray`: everything that can be refused is refused before Ray starts."""
-    from wordvec import cluster, formats
+    from wordvec import checkpoint, cluster, formats
     from wordvec.checkpoint import _StopOnSignal
 
-    for flag, given in (("--resume", args.resume), ("--checkpoint", args.checkpoint), ("--book", args.book)):
-        if given:
-            raise UsageError(f"train --ray: {flag} is not supported on a cluster yet")
+    if args.resume:
+        return _resume(args)
+    if args.book:
+        raise UsageError("train --ray: --book is not supported on a cluster (it reads one flat sequence)")
     if not args.corpus:
         raise UsageError("train --ray: a CORPUS is required")
     if not args.out:
@@ -258,8 +259,10 @@ def _train_on_ray(args) -> int:
         cluster.driver.import_ray()
     except cluster.ClusterError as exc:
         raise UsageError(f"train --ray: {exc}") from None
-    _check_outputs(args.out, args.history, corpus=args.corpus, fmt=args.format)
-    exclude = [p for p in (args.out, args.history) if p]
+    _check_outputs(args.out, args.history, corpus=args.corpus, checkpoint_dir=args.checkpoint, fmt=args.format)
+    if args.checkpoint:
+        checkpoint.check_directory(args.checkpoint)
+    exclude = [p for p in (args.out, args.history, args.checkpoint) if p]
     start = time.perf_counter()
     address = None if args.ray == "local" else args.ray
     try:
@@ -273,6 +276,15 @@ def _train_on_ray(args) -> int:
         raise UsageError(f"train --ray: {exc}") from None
     with trainer:
         formats.check_savable(trainer.vocab.index_to_key, args.format or args.out)
+        if args.checkpoint:
+            from wordvec.cluster.checkpoints import train_with_checkpoints
+
+            errors = getattr(args, "encoding_errors", "strict")
+            info = {"source": str(Path(args.corpus).resolve()) if Path(args.corpus).exists() else args.corpus,
+                    "book": False, "out": str(Path(args.out).resolve()),
+                    "exclude": [str(Path(p).resolve()) for p in exclude], "encoding_errors": errors}
+            kv = train_with_checkpoints(trainer, args.checkpoint, every=args.checkpoint_every, info=info)
+            return _finish_ray_run(args, config, trainer, kv, start)
         stop = _StopOnSignal(trainer)
         with stop:
             trainer.run()
@@ -281,8 +293,12 @@ def _train_on_ray(args) -> int:
                                       f"{trainer.words_done:,} of {trainer.total_words:,} words; nothing was "
                                       "written", signum=stop.received)
         kv = trainer.keyed_vectors()
+    return _finish_ray_run(args, config, trainer, kv, start)
+
+
+def _finish_ray_run(args, config, trainer, kv, start: float) -> int:
     kv.metadata.setdefault("corpus", str(args.corpus))
-    _save_results(kv, args.out, args.history, None, args.format)
+    _save_results(kv, args.out, args.history, args.checkpoint, args.format)
     meta = kv.metadata["cluster"]
     print(f"trained {config.model} ({config.loss}) on a Ray cluster: {args.workers or 2} workers, "
           f"{trainer.words_done:,} words at {kv.metadata['words_per_sec'] or 0:,.0f} words/s, "
@@ -371,7 +387,10 @@ def _resume(args) -> int:
     overrides = {key: getattr(args, key) for key in ("epochs", "threads") if key in given}
     start = time.perf_counter()
     try:
-        kv, meta = checkpoint.resume(args.resume, progress=not args.quiet, overrides=overrides, check=check)
+        ray_given = "ray" in given or getattr(args, "ray", None) is not None
+        address = None if getattr(args, "ray", None) in (None, "local") else args.ray
+        kv, meta = checkpoint.resume(args.resume, progress=not args.quiet, overrides=overrides, check=check,
+                                     engine="ray" if ray_given else None, address=address)
     except ValueError as exc:
         if isinstance(exc, WordvecError):
             raise

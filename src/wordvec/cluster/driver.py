@@ -79,7 +79,8 @@ class ClusterTrainer:
     def __init__(self, source, config: TrainConfig, *, workers: int = 2, address: str | None = None,
                  sync_every: int | None = None, merge: str = MERGE, progress: bool = True,
                  exclude=(), errors: str = "strict",
-                 on_sync: Callable[["ClusterTrainer", dict], None] | None = None):
+                 on_sync: Callable[["ClusterTrainer", dict], None] | None = None,
+                 restore: tuple | None = None):
         _check_int("workers", workers)
         if sync_every is not None:
             _check_int("sync_every", sync_every)
@@ -103,7 +104,13 @@ class ClusterTrainer:
         self._stop = threading.Event()
         self._own_ray = False
         started = time.perf_counter()
-        self.shards = shards.plan_shards(source, workers, exclude=exclude)
+        self._restore = restore  # (arrays, state, vocab) of a checkpoint: see wordvec.cluster.checkpoints
+        if restore is not None:
+            self.shards = shards.check_shards(restore[1]["cluster"]["shards"])
+            if len(self.shards) != workers:
+                raise ValueError(f"the checkpoint has {len(self.shards)} shards, not {workers}")
+        else:
+            self.shards = shards.plan_shards(source, workers, exclude=exclude)
         self._start_ray(address)
         self.actors = [self._actor(k) for k in range(workers)]
         self.ray.get([a.pid.remote() for a in self.actors])
@@ -147,10 +154,13 @@ class ClusterTrainer:
         from wordvec.fast.losses import make_loss
         from wordvec.subwords import NgramTable
 
-        counted = self.ray.get([a.count.remote() for a in self.actors])
+        counted = self.ray.get([a.count.remote(self._restore is None) for a in self.actors])
         c = self.config
-        self.vocab = shards.merged_vocabulary(counted, min_count=c.min_count, max_size=c.max_vocab,
-                                              lowercase=c.lowercase, label=self.label)
+        if self._restore is None:
+            self.vocab = shards.merged_vocabulary(counted, min_count=c.min_count, max_size=c.max_vocab,
+                                                  lowercase=c.lowercase, label=self.label)
+        else:
+            self.vocab = self._restore[2]
         del counted
         V = len(self.vocab)
         self.ngrams = NgramTable.build(self.vocab.index_to_key, c.minn, c.maxn, c.bucket) if c.subwords else None
@@ -159,8 +169,17 @@ class ClusterTrainer:
         self.W_in = np.zeros((n_in, c.dim), np.float32)
         self.W_in[:V] = initial_word_rows(np.random.default_rng(c.seed), V, c.dim)  # as on one machine
         self.W_out = np.zeros((n_out, c.dim), np.float32)
+        self.positions: list[dict | None] = [None] * self.n_workers
+        if self._restore is not None:
+            self._restore_weights_and_positions()
         self._vocab_ref = self.ray.put(self.vocab.to_dict())
-        infos = self.ray.get([a.setup.remote(self._vocab_ref, self.W_in, self.W_out, None) for a in self.actors])
+        try:
+            infos = self.ray.get([a.setup.remote(self._vocab_ref, self.W_in, self.W_out, self.positions[k])
+                                  for k, a in enumerate(self.actors)])
+        except self.ray.exceptions.RayTaskError as exc:  # a worker refused its saved position
+            cause = getattr(exc, "cause", None) or exc
+            raise ClusterError(f"a worker cannot continue from the checkpoint: {' '.join(str(cause).split())[:200]}"
+                               ) from None
         empty = [k for k, info in enumerate(infos) if info["words"] == 0]
         if empty:
             raise ClusterError(f"the corpus is too small for {self.n_workers} workers: shard {empty[0]} "
@@ -170,9 +189,8 @@ class ClusterTrainer:
         self.totals = [info["total"] for info in infos]
         if self.sync_every is None:
             self.sync_every = default_sync_every(max(self.totals))
-        self.positions: list[dict | None] = [None] * self.n_workers
-        self.done = [0] * self.n_workers
-        self.finished_workers = [False] * self.n_workers
+        self.done = [0 if p is None else int(p["words_done"]) for p in self.positions]
+        self.finished_workers = [d >= t for d, t in zip(self.done, self.totals)]
         self.pending: list = [None] * self.n_workers
         self.rounds = 0
         self.replaced = [0] * self.n_workers
@@ -180,6 +198,17 @@ class ClusterTrainer:
         self.sync_seconds = 0.0
         self.update_bytes: list[int] = []
         self.history: dict[str, list] = {"round_loss": [], "round_words": []}
+        if self._restore is not None:
+            saved = self._restore[1]["cluster"]
+            if saved["fingerprints"] != self.fingerprints:
+                raise ClusterError(f"the corpus {self.label} has changed since the checkpoint was saved "
+                                   "(a shard reads differently); cannot resume")
+            self.rounds = saved["rounds"]
+            self.train_seconds, self.sync_seconds = saved["train_seconds"], saved["sync_seconds"]
+            history = self._restore[1]["history"]
+            self.history = {"round_loss": [math.nan if v is None else v for v in history["step_loss"]],
+                            "round_words": list(history["step_words"])}
+            self._restore = None
 
     # ---- the trainer surface (as FastTrainer) ----
 
@@ -275,6 +304,65 @@ class ClusterTrainer:
         if info.get("fingerprint") != self.fingerprints[k]:
             raise ClusterError(f"shard {k} reads differently than at the start (has the corpus changed?)")
         self.pending[k] = None  # it starts from the master, which already holds this period's update
+
+    # ---- checkpoints (wordvec.cluster.checkpoints saves and resumes them) ----
+
+    #: the engine name a checkpoint of this trainer records
+    CHECKPOINT_ENGINE = "ray"
+    #: a worker's position arrays, saved as w{k}_{name}
+    POSITION_ARRAYS = ("rng_states", "cursors", "epoch_nll", "epoch_pairs", "plan")
+    OPTIONAL_ARRAYS = ()
+
+    def state_dict(self) -> dict:
+        """The last synchronised state: the master weights, each worker's position (its arrays as
+        `w{k}_...`, the rest under "cluster") and the run's figures; numpy arrays and JSON."""
+        state: dict = {"W_in": self.W_in.copy(), "W_out": self.W_out.copy()}
+        positions = []
+        for k, position in enumerate(self.positions):
+            if position is None:
+                positions.append(None)
+                continue
+            for name in self.POSITION_ARRAYS:
+                state[f"w{k}_{name}"] = np.asarray(position[name])
+            positions.append({key: value for key, value in position.items() if key not in self.POSITION_ARRAYS})
+        state["cluster"] = {"workers": self.n_workers, "sync_every": self.sync_every, "merge": self.merge,
+                            "shards": self.shards, "fingerprints": self.fingerprints, "totals": self.totals,
+                            "rounds": self.rounds, "train_seconds": self.train_seconds,
+                            "sync_seconds": self.sync_seconds, "positions": positions}
+        state["history"] = {"step_loss": [v if math.isfinite(v) else None for v in self.history["round_loss"]],
+                            "step_words": list(self.history["round_words"])}
+        return state
+
+    @staticmethod
+    def state_array_spec(config: TrainConfig, vocab_size: int, state: dict) -> dict:
+        """{array name: (dtype, shapes)} a saved cluster state must hold (as FastTrainer's)."""
+        from wordvec.fast.trainer import FastTrainer
+
+        cluster = state.get("cluster")
+        positions = cluster.get("positions") if isinstance(cluster, dict) else None
+        if not isinstance(positions, list) or not positions:
+            raise TrainingError("saved cluster state lacks its workers' positions")
+        whole = FastTrainer.state_array_spec(config, vocab_size, {"threads": config.threads})
+        spec = {"W_in": whole["W_in"], "W_out": whole["W_out"]}
+        for k, position in enumerate(positions):
+            if position is None:
+                continue
+            if not isinstance(position, dict):
+                raise TrainingError(f"saved position of worker {k} is not an object")
+            one = FastTrainer.state_array_spec(config, vocab_size, position)
+            spec.update({f"w{k}_{name}": one[name] for name in ClusterTrainer.POSITION_ARRAYS})
+        return spec
+
+    def _restore_weights_and_positions(self) -> None:
+        arrays, state, _ = self._restore
+        for name, W in (("W_in", self.W_in), ("W_out", self.W_out)):
+            if arrays[name].shape != W.shape:
+                raise ClusterError(f"the checkpoint's {name} has shape {arrays[name].shape}, expected {W.shape}")
+        self.W_in[...] = arrays["W_in"]
+        self.W_out[...] = arrays["W_out"]
+        for k, position in enumerate(state["cluster"]["positions"]):
+            if position is not None:
+                self.positions[k] = {**position, **{name: arrays[f"w{k}_{name}"] for name in self.POSITION_ARRAYS}}
 
     def worker_pids(self) -> list[int]:
         return self.ray.get([a.pid.remote() for a in self.actors])

@@ -37,12 +37,13 @@ class ShardWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def count(self) -> tuple[list[str], np.ndarray]:
-        """The shard's distinct words (first-seen order) and counts; its ids are kept for setup."""
+    def count(self, send: bool = True) -> tuple[list[str], np.ndarray] | None:
+        """The shard's distinct words (first-seen order) and counts (None unless `send`: a resumed
+        run has its vocabulary); its ids are kept for setup."""
         scan, words, counts, remap = shards.count_shard(self.pieces, lowercase=self.config.lowercase,
                                                         errors=self.errors)
         self._counted = (scan, words, remap)
-        return words, counts
+        return (words, counts) if send else None
 
     def setup(self, vocab: dict, W_in: np.ndarray, W_out: np.ndarray, position: dict | None) -> dict:
         """Encode the shard in `vocab`, start a trainer on copies of the weights (continuing from
