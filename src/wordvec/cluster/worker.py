@@ -8,6 +8,7 @@ update, trains `words` more words and returns the sparse delta of what it change
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 
@@ -17,7 +18,7 @@ from wordvec.cluster import shards, sync
 from wordvec.config import TrainConfig
 from wordvec.corpus import Vocabulary
 from wordvec.fast import _rng
-from wordvec.fast.trainer import FastTrainer
+from wordvec.fast.trainer import CHUNK_WORDS, FastTrainer
 
 
 def worker_seed(seed: int, index: int) -> int:
@@ -78,6 +79,9 @@ class ShardWorker:
             sync.apply_update(t.W_in, self.base_in, rows_in, values_in)
             sync.apply_update(t._W_out, self.base_out, rows_out, values_out)
         t.progress_shift = float(global_progress) - t.words_done / t.total_words
+        # the period in chunks of at most CHUNK_WORDS that divide it evenly: the engine stops
+        # between chunks, so a period shorter than a chunk would otherwise train a whole one
+        t.chunk_words = math.ceil(words / math.ceil(words / CHUNK_WORDS))
         before, steps = t.words_done, len(t.history["step_loss"])
         seconds = t.train_seconds
         t.run(max_words=words)
