@@ -52,6 +52,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--speed-only", action="store_true",
+                        help="only the 1-vs-2-worker speed runs (writes bench_cluster_speed.json)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_cluster.json"))
     args = parser.parse_args()
     started = time.perf_counter()
@@ -75,6 +77,10 @@ def main() -> int:
                 ("ray 4 workers, sync 200k", 4, {"sync_every": 200_000}),
                 ("ray 8 workers, sync 50k", 8, {"sync_every": 50_000}),
                 ("ray 8 workers, sync 200k", 8, {"sync_every": 200_000})]
+    if args.speed_only:
+        args.seeds = 0
+        if args.out == parser.get_default("out"):
+            args.out = str(Path(args.out).with_name("bench_cluster_speed.json"))
     for seed in range(1, args.seeds + 1):
         t = FastTrainer(corpus, TrainConfig(**base, threads=2, seed=seed), progress=False)
         t.run()

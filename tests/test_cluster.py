@@ -298,3 +298,76 @@ def test_cli_checkpoint_and_resume_on_ray(local_ray, tmp_path, capsys):
     assert code == 2 and "--workers" in err
     code, _, err = _cli(capsys, "plot-loss", ckpt, "--out", tmp_path / "loss.png")
     assert code == 0, err
+
+
+def test_tampered_cluster_checkpoint_resumes_or_gives_one_line(local_ray, tmp_path):
+    """Every field of a cluster checkpoint's cluster part, broken: resuming either works or ends
+    in one line naming the problem (WordvecError), never a traceback or a hang."""
+    import io
+    import json
+    import shutil
+
+    from wordvec import checkpoint
+    from wordvec.cluster import ClusterTrainer
+    from wordvec.cluster.checkpoints import train_with_checkpoints
+    from wordvec.errors import TrainingInterrupted, WordvecError
+
+    path = tmp_path / "c.txt"
+    path.write_text(_text(3000, 7))
+    config = TrainConfig(model="skipgram", dim=8, epochs=2, min_count=1, threads=1, seed=2)
+
+    def ctrl_c(trainer, event):
+        if event["round"] == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    saved = tmp_path / "saved"
+    with ClusterTrainer(path, config, workers=2, sync_every=2_000, progress=False, on_sync=ctrl_c) as trainer:
+        with pytest.raises(TrainingInterrupted):
+            train_with_checkpoints(trainer, saved, info={"source": str(path)})
+    with np.load(saved / checkpoint.CHECKPOINT_FILE, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(arrays["meta_json"].tobytes())
+
+    def variant(change=None, drop=None):
+        m = json.loads(json.dumps(meta))
+        if change is not None:
+            change(m["state"]["cluster"])
+        out = {k: v for k, v in arrays.items() if k != drop}
+        out["meta_json"] = np.frombuffer(json.dumps(m).encode(), dtype=np.uint8)
+        return out
+
+    def setter(key, value):
+        return lambda c: c.__setitem__(key, value)
+
+    variants = [
+        ("shards not a list", variant(setter("shards", "x"))),
+        ("shard of a missing file", variant(lambda c: c["shards"][1][0].__setitem__("path", str(tmp_path / "no")))),
+        ("shard range moved", variant(lambda c: c["shards"][1][0].__setitem__("start", 5))),
+        ("workers", variant(setter("workers", 3))),
+        ("merge", variant(setter("merge", "median"))),
+        ("sync_every", variant(setter("sync_every", 0))),
+        ("totals", variant(setter("totals", [1]))),
+        ("position not an object", variant(lambda c: c["positions"].__setitem__(0, "x"))),
+        ("position words_done", variant(lambda c: c["positions"][0].__setitem__("words_done", 10**12))),
+        ("position threads", variant(lambda c: c["positions"][0].__setitem__("threads", 3))),
+        ("fingerprint", variant(lambda c: c["fingerprints"][0].__setitem__("crc32", 1))),
+        ("seconds", variant(setter("train_seconds", -1))),
+        ("missing position array", variant(drop="w0_cursors")),
+    ]
+    for i, (label, content) in enumerate(variants):
+        directory = tmp_path / f"v{i}"
+        shutil.copytree(saved, directory)
+        buffer = io.BytesIO()
+        np.savez(buffer, **content)
+        (directory / checkpoint.CHECKPOINT_FILE).write_bytes(buffer.getvalue())
+        try:
+            kv, _ = checkpoint.resume(directory, progress=False)
+        except WordvecError as exc:
+            assert str(exc) and "\n" not in str(exc), (label, str(exc))
+            continue
+        except BaseException as exc:  # anything else is a broken promise
+            pytest.fail(f"{label}: {type(exc).__name__}: {exc}")
+        assert np.isfinite(kv.vectors).all(), label
+    path.write_text(_text(3000, 8))  # the corpus changed since the save
+    with pytest.raises(WordvecError, match="changed"):
+        checkpoint.resume(saved, progress=False)

@@ -23,24 +23,66 @@ from __future__ import annotations
 
 import numpy as np
 
+from wordvec._jit import njit
+
 #: how the workers' deltas are merged (benchmarks/README.md has the figures behind the default)
 MERGES = ("scaled", "average", "sum")
-ROW_BLOCK = 1 << 16  # rows compared at a time: the mask stays small on big vocabularies
+_OPTS = dict(cache=True, nogil=True, boundscheck=False)  # no fastmath: exact float32 arithmetic
+
+
+@njit(**_OPTS)
+def _changed_rows_kernel(W, base, out):
+    """Writes the indices of rows that differ into out; returns their count (a row stops at its
+    first difference; NaN differs from everything, so a diverged row is always sent)."""
+    n = 0
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            if W[i, j] != base[i, j]:
+                out[n] = i
+                n += 1
+                break
+    return n
+
+
+@njit(**_OPTS)
+def _gather_delta(W, base, rows, out):
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        for j in range(W.shape[1]):
+            out[k, j] = W[i, j] - base[i, j]
+
+
+@njit(**_OPTS)
+def _scatter_add(values, positions, delta):
+    for k in range(positions.shape[0]):
+        p = positions[k]
+        for j in range(values.shape[1]):
+            values[p, j] += delta[k, j]
+
+
+@njit(**_OPTS)
+def _apply(W, start, rows, values, base, has_base):
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        for j in range(W.shape[1]):
+            x = start[i, j] + values[k, j]
+            W[i, j] = x
+            if has_base:
+                base[i, j] = x
 
 
 def changed_rows(W: np.ndarray, base: np.ndarray) -> np.ndarray:
     """Indices (int64, ascending) of the rows of W that differ from base anywhere."""
-    found = []
-    for a in range(0, len(W), ROW_BLOCK):
-        b = min(a + ROW_BLOCK, len(W))
-        found.append(a + np.flatnonzero(np.any(W[a:b] != base[a:b], axis=1)))
-    return np.concatenate(found) if found else np.zeros(0, np.int64)
+    out = np.empty(len(W), np.int64)
+    return out[:_changed_rows_kernel(W, base, out)].copy()
 
 
 def sparse_delta(W: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(rows, W[rows] - base[rows]) for the rows training changed since the last sync."""
     rows = changed_rows(W, base)
-    return rows, W[rows] - base[rows]
+    delta = np.empty((len(rows), W.shape[1]), np.float32)
+    _gather_delta(W, base, rows, delta)
+    return rows, delta
 
 
 def lr_scale(how: str, workers: int) -> int:
@@ -57,10 +99,10 @@ def merge_deltas(deltas: list[tuple[np.ndarray, np.ndarray]], dim: int, how: str
         raise ValueError(f"merge must be one of {', '.join(MERGES)}, got {how!r}")
     if not deltas:
         return np.zeros(0, np.int64), np.zeros((0, dim), np.float32)
-    rows = np.unique(np.concatenate([r for r, _ in deltas]))
+    rows = np.unique(np.concatenate([np.asarray(r, np.int64) for r, _ in deltas]))
     values = np.zeros((len(rows), dim), np.float32)
-    for r, v in deltas:  # a worker's rows are distinct, so fancy-index += adds each once
-        values[np.searchsorted(rows, r)] += v
+    for r, v in deltas:  # in worker order: the same sums whatever the machine
+        _scatter_add(values, np.searchsorted(rows, r), np.ascontiguousarray(v, dtype=np.float32))
     if how != "sum":
         values /= np.float32(len(deltas))
     return rows, values
@@ -72,9 +114,8 @@ def apply_update(W: np.ndarray, base: np.ndarray | None, rows: np.ndarray, value
     if len(rows) == 0:
         return
     start = W if base is None else base
-    W[rows] = start[rows] + values
-    if base is not None:
-        base[rows] = W[rows]
+    _apply(W, start, np.asarray(rows, np.int64), np.ascontiguousarray(values, dtype=np.float32),
+           W if base is None else base, base is not None)
 
 
 def update_bytes(rows: np.ndarray, values: np.ndarray) -> int:
