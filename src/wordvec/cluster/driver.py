@@ -28,7 +28,7 @@ import numpy as np
 from wordvec.cluster import shards, sync
 from wordvec.cluster.worker import ShardWorker
 from wordvec.config import TrainConfig
-from wordvec.errors import TrainingError, WordvecError
+from wordvec.errors import CorpusError, TrainingError, WordvecError
 
 SYNC_EVERY = 200_000  # most words per worker per period by default (benchmarks/README.md)
 MIN_PERIODS = 20  # by default a worker's share is split into at least this many periods
@@ -154,7 +154,7 @@ class ClusterTrainer:
         from wordvec.fast.losses import make_loss
         from wordvec.subwords import NgramTable
 
-        counted = self.ray.get([a.count.remote(self._restore is None) for a in self.actors])
+        counted = self._get([a.count.remote(self._restore is None) for a in self.actors])
         c = self.config
         if self._restore is None:
             self.vocab = shards.merged_vocabulary(counted, min_count=c.min_count, max_size=c.max_vocab,
@@ -173,13 +173,10 @@ class ClusterTrainer:
         if self._restore is not None:
             self._restore_weights_and_positions()
         self._vocab_ref = self.ray.put(self.vocab.to_dict())
-        try:
-            infos = self.ray.get([a.setup.remote(self._vocab_ref, self.W_in, self.W_out, self.positions[k])
-                                  for k, a in enumerate(self.actors)])
-        except self.ray.exceptions.RayTaskError as exc:  # a worker refused its saved position
-            cause = getattr(exc, "cause", None) or exc
-            raise ClusterError(f"a worker cannot continue from the checkpoint: {' '.join(str(cause).split())[:200]}"
-                               ) from None
+        what = "a worker cannot continue from the checkpoint" if self._restore is not None else "a worker failed"
+        saved = self._restore[1]["cluster"]["fingerprints"] if self._restore is not None else [None] * self.n_workers
+        infos = self._get([a.setup.remote(self._vocab_ref, self.W_in, self.W_out, self.positions[k], saved[k])
+                           for k, a in enumerate(self.actors)], what)
         empty = [k for k, info in enumerate(infos) if info["words"] == 0]
         if empty:
             raise ClusterError(f"the corpus is too small for {self.n_workers} workers: shard {empty[0]} "
@@ -209,6 +206,20 @@ class ClusterTrainer:
             self.history = {"round_loss": [math.nan if v is None else v for v in history["step_loss"]],
                             "round_words": list(history["step_words"])}
             self._restore = None
+
+    def _get(self, refs, what: str = "a worker failed"):
+        """ray.get, with a worker's own error re-raised as itself in one line (a CorpusError
+        naming the file and byte offset, a TrainingError), anything else as one-line ClusterError;
+        a dead actor (RayActorError) passes through for the caller to replace it."""
+        try:
+            return self.ray.get(refs)
+        except self.ray.exceptions.RayTaskError as exc:
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, WordvecError) and what == "a worker failed":
+                kind = next(k for k in (CorpusError, TrainingError, WordvecError) if isinstance(cause, k))
+                raise kind(" ".join(str(cause).split())) from None
+            text = " ".join(str(cause if cause is not None else exc).split())
+            raise ClusterError(f"{what}: {text[:300]}") from None
 
     # ---- the trainer surface (as FastTrainer) ----
 
@@ -257,7 +268,7 @@ class ClusterTrainer:
         results, dead = {}, []
         for k, ref in refs.items():
             try:
-                results[k] = ray.get(ref)
+                results[k] = self._get(ref)
             except ray.exceptions.RayActorError:
                 dead.append(k)
         trained = time.perf_counter()
@@ -300,7 +311,7 @@ class ClusterTrainer:
         with_logging = logging.getLogger("wordvec")
         with_logging.warning("wordvec: worker %d died; restarting it from the last sync", k)
         self.actors[k] = self._actor(k)
-        info = self.ray.get(self.actors[k].setup.remote(self._vocab_ref, self.W_in, self.W_out, self.positions[k]))
+        info = self._get(self.actors[k].setup.remote(self._vocab_ref, self.W_in, self.W_out, self.positions[k]))
         if info.get("fingerprint") != self.fingerprints[k]:
             raise ClusterError(f"shard {k} reads differently than at the start (has the corpus changed?)")
         self.pending[k] = None  # it starts from the master, which already holds this period's update

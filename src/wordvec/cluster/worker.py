@@ -17,6 +17,7 @@ import numpy as np
 from wordvec.cluster import shards, sync
 from wordvec.config import TrainConfig
 from wordvec.corpus import Vocabulary
+from wordvec.errors import CorpusError
 from wordvec.fast import _rng
 from wordvec.fast.trainer import CHUNK_WORDS, FastTrainer
 
@@ -46,9 +47,11 @@ class ShardWorker:
         self._counted = (scan, words, remap)
         return (words, counts) if send else None
 
-    def setup(self, vocab: dict, W_in: np.ndarray, W_out: np.ndarray, position: dict | None) -> dict:
+    def setup(self, vocab: dict, W_in: np.ndarray, W_out: np.ndarray, position: dict | None,
+              fingerprint: dict | None = None) -> dict:
         """Encode the shard in `vocab`, start a trainer on copies of the weights (continuing from
-        `position`, a FastTrainer.position_dict, when given) and return the shard's size."""
+        `position`, a FastTrainer.position_dict, when given) and return the shard's size. With
+        `fingerprint` (the shard's when it was saved), a shard that now reads differently is refused."""
         vocab = Vocabulary.from_dict(vocab)
         if self._counted is None:  # a replacement worker: read the shard again
             self.count()
@@ -56,6 +59,11 @@ class ShardWorker:
         self._counted = None
         label = f"shard {self.index}"
         corpus = shards.encode_shard(scan, words, remap, vocab, label)
+        from wordvec.checkpoint import corpus_fingerprint
+
+        if fingerprint is not None and corpus_fingerprint(corpus) != fingerprint:
+            raise CorpusError(f"the corpus has changed since the checkpoint was saved (shard {self.index} reads "
+                              "differently); cannot resume")
         if len(corpus) == 0:
             return {"words": 0, "sentences": 0}
         W_in, W_out = np.array(W_in, dtype=np.float32), np.array(W_out, dtype=np.float32)
@@ -65,8 +73,6 @@ class ShardWorker:
         if position is not None:
             self.trainer.load_state_dict({**position, "W_in": W_in, "W_out": W_out})
         self.base_in, self.base_out = W_in.copy(), W_out.copy()
-        from wordvec.checkpoint import corpus_fingerprint
-
         return {"words": len(corpus), "sentences": corpus.n_sentences, "total": self.trainer.total_words,
                 "fingerprint": corpus_fingerprint(corpus)}
 
