@@ -256,7 +256,7 @@ def _train_on_ray(args) -> int:
     if config.model == "ppmi" or config.engine != "fast":
         raise UsageError("train --ray: trains skipgram or cbow with the fast engine")
     try:
-        cluster.driver.import_ray()
+        cluster.import_ray()
     except cluster.ClusterError as exc:
         raise UsageError(f"train --ray: {exc}") from None
     _check_outputs(args.out, args.history, corpus=args.corpus, checkpoint_dir=args.checkpoint, fmt=args.format)

@@ -5,7 +5,7 @@ so the CLI can read MERGES without them."""
 
 from wordvec.cluster.sync import MERGES
 
-__all__ = ["MERGE", "MERGES", "SYNC_EVERY", "ClusterError", "ClusterTrainer", "train"]
+__all__ = ["MERGE", "MERGES", "SYNC_EVERY", "ClusterError", "ClusterTrainer", "import_ray", "train"]
 
 
 def __getattr__(name: str):
