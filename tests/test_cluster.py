@@ -371,3 +371,34 @@ def test_tampered_cluster_checkpoint_resumes_or_gives_one_line(local_ray, tmp_pa
     path.write_text(_text(3000, 8))  # the corpus changed since the save
     with pytest.raises(WordvecError, match="changed"):
         checkpoint.resume(saved, progress=False)
+
+
+def test_cli_on_ray_in_a_fresh_process(tmp_path):
+    """The `wordvec` command as users run it: a new process, its own local Ray instance."""
+    import subprocess
+
+    path = tmp_path / "c.txt"
+    path.write_text(_text(1500, 9))
+    out = tmp_path / "v.npz"
+    done = subprocess.run([sys.executable, "-m", "wordvec.cli", "train", str(path), "--ray", "--workers", "2",
+                           "--dim", "8", "--epochs", "1", "--min-count", "1", "--quiet", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and out.is_file()
+
+
+def test_cli_unreachable_address_is_one_line(tmp_path):
+    import socket
+
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()  # nothing listens there now
+    path = tmp_path / "c.txt"
+    path.write_text(_text(50))
+    import subprocess  # a process of its own: this one has joined the module's Ray instance
+
+    done = subprocess.run([sys.executable, "-m", "wordvec.cli", "train", str(path), "--ray", f"127.0.0.1:{port}",
+                           "--quiet", "--out", str(tmp_path / "v.npz")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "cannot reach Ray" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "v.npz").exists()

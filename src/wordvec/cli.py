@@ -276,6 +276,9 @@ def _train_on_ray(args) -> int:
         raise UsageError(f"train --ray: {exc}") from None
     with trainer:
         formats.check_savable(trainer.vocab.index_to_key, args.format or args.out)
+        from wordvec.memory import check_memory
+
+        check_memory(config, len(trainer.vocab))  # each worker holds about what one machine does
         if args.checkpoint:
             from wordvec.cluster.checkpoints import train_with_checkpoints
 

@@ -58,6 +58,20 @@ def default_sync_every(worker_words: int) -> int:
     return max(1_000, min(SYNC_EVERY, math.ceil(worker_words / MIN_PERIODS)))
 
 
+def _probe(address: str, seconds: float = 5.0) -> None:
+    """A "host:port" address that accepts no connection is refused at once (Ray itself would
+    retry for minutes); "auto", "ray://..." and other forms are left to Ray."""
+    import socket
+
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or "/" in address:
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()
+    except OSError as exc:
+        raise ClusterError(f"cannot reach Ray at {address}: {exc.strerror or exc}") from None
+
+
 def _check_int(name: str, value, low: int = 1) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r:.40}")
@@ -128,6 +142,8 @@ class ClusterTrainer:
     def _start_ray(self, address: str | None) -> None:
         ray = self.ray
         need = self.n_workers * self.config.threads
+        if not ray.is_initialized() and address is not None:
+            _probe(address)
         if not ray.is_initialized():
             options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
             try:
